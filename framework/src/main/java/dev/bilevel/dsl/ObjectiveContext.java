@@ -1,0 +1,86 @@
+package dev.bilevel.dsl;
+
+import java.util.List;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * What an objective is written against: the problem's inputs, its parameter groups, and a few
+ * loss helpers. Raw SameDiff ops are available through {@link #sd()}. Unknown names are recorded and
+ * reported by {@code build()} together with every other problem of the specification.
+ */
+public interface ObjectiveContext {
+
+  /** The graph being built. */
+  SameDiff sd();
+
+  /** The level this objective belongs to. */
+  Level level();
+
+  /** The problem's floating-point dtype. */
+  DataType dtype();
+
+  /** A declared input (placeholder). */
+  SDVariable input(String name);
+
+  /** An inner (θ) parameter group. */
+  GroupRef inner(String group);
+
+  /** A meta (λ) parameter group. */
+  GroupRef meta(String group);
+
+  /** Makes an intermediate value (say per-sample losses) available by name after compilation. */
+  void expose(String name, SDVariable value);
+
+  /** Stops gradients: the value is used but not differentiated through. */
+  default SDVariable stopGradient(SDVariable x) {
+    return new StopGradient(sd(), x).outputVariable();
+  }
+
+  /** A scalar constant of the problem's dtype. */
+  default SDVariable scalar(double value) {
+    return sd().constant(Nd4j.scalar(dtype(), value));
+  }
+
+  /** Cross-entropy of each sample: −Σ_c y_c log softmax(logits)_c, shape [batch]. */
+  default SDVariable perSampleCrossEntropy(SDVariable logits, SDVariable oneHot) {
+    SDVariable logp = sd().nn().logSoftmax(logits, 1);
+    return logp.mul(oneHot).sum(1).neg();
+  }
+
+  /** Mean cross-entropy over the batch. */
+  default SDVariable meanCrossEntropy(SDVariable logits, SDVariable oneHot) {
+    return perSampleCrossEntropy(logits, oneHot).mean();
+  }
+
+  /** (1/n) Σ_i w_i ℓ_i: weights of shape [batch] or [batch, 1]. */
+  default SDVariable weightedMean(SDVariable values, SDVariable weights) {
+    return values.mul(weights.reshape(-1)).mean();
+  }
+
+  /** Σ_i w_i ℓ_i / Σ_i w_i, guarded against an all-zero weight vector. */
+  default SDVariable normalizedWeightedSum(SDVariable values, SDVariable weights) {
+    SDVariable w = weights.reshape(-1);
+    return values.mul(w).sum().div(w.sum().add(1e-12));
+  }
+
+  /** Mean over the batch of the squared error summed over features. */
+  default SDVariable meanSquaredError(SDVariable prediction, SDVariable target) {
+    SDVariable d = prediction.sub(target);
+    return sd().math().square(d).sum(1).mean();
+  }
+
+  /** Σ of squares of every parameter of a group. */
+  default SDVariable squaredNorm(GroupRef group) {
+    List<SDVariable> ps = group.params();
+    SDVariable total = null;
+    for (SDVariable p : ps) {
+      SDVariable s = sd().math().square(p).sum();
+      total = total == null ? s : total.add(s);
+    }
+    return total == null ? scalar(0) : total;
+  }
+}

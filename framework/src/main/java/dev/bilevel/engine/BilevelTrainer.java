@@ -1,0 +1,75 @@
+package dev.bilevel.engine;
+
+import dev.bilevel.backend.Backend;
+import dev.bilevel.data.Batch;
+import dev.bilevel.dsl.BilevelProblem;
+import dev.bilevel.estimator.EstimatorRegistry;
+import dev.bilevel.estimator.HypergradientEstimator;
+import dev.bilevel.graph.CompiledProblem;
+import dev.bilevel.secondorder.SecondOrder;
+import jakarta.inject.Inject;
+import java.util.Iterator;
+import java.util.List;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
+
+/**
+ * Trains bilevel problems with the estimator the injector selected. Start a {@link TrainingRun} for
+ * step-by-step control, or call {@link #train} for the epoch loop.
+ */
+public final class BilevelTrainer {
+  private final EstimatorRegistry registry;
+  private final Backend backend;
+
+  @Inject
+  public BilevelTrainer(EstimatorRegistry registry, Backend backend) {
+    this.registry = registry;
+    this.backend = backend;
+  }
+
+  /** The estimator this trainer uses. */
+  public HypergradientEstimator estimator() {
+    return registry.selected();
+  }
+
+  public EstimatorRegistry registry() {
+    return registry;
+  }
+
+  /** A new run with the selected estimator, parameters initialised from the seed. */
+  public TrainingRun start(BilevelProblem problem, long seed) {
+    return start(problem, seed, registry.selected());
+  }
+
+  /** A new run with a given estimator. */
+  public TrainingRun start(BilevelProblem problem, long seed, HypergradientEstimator estimator) {
+    backend.seedRandom(seed);
+    CompiledProblem compiled = CompiledProblem.compile(problem, backend);
+    return new TrainingRun(compiled, estimator, new SecondOrder(compiled), seed);
+  }
+
+  /**
+   * Runs {@code epochs} epochs: each epoch iterates the inner batches, drawing outer batches when a
+   * meta-update is due; listeners hear every step and every epoch end.
+   */
+  public TrainingRun train(BilevelProblem problem, long seed, int epochs,
+      IntFunction<Iterator<Batch>> innerEpoch, Supplier<Batch> outerBatches,
+      List<TrainingListener> listeners) {
+    if (epochs < 0) {
+      throw new IllegalArgumentException("epochs must be non-negative, got " + epochs);
+    }
+    TrainingRun run = start(problem, seed);
+    listeners.forEach(run::addListener);
+    for (int e = 0; e < epochs; e++) {
+      run.setEpoch(e);
+      Iterator<Batch> it = innerEpoch.apply(e);
+      while (it.hasNext()) {
+        run.step(it.next(), outerBatches);
+      }
+      for (TrainingListener l : run.listeners()) {
+        l.onEpochEnd(run, e);
+      }
+    }
+    return run;
+  }
+}

@@ -1,0 +1,57 @@
+package dev.bilevel.graph;
+
+import dev.bilevel.data.Batch;
+import dev.bilevel.dsl.Level;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The narrow interface an estimator sees: objective values, gradients and named outputs at given
+ * parameter values and batches. θ and λ are flat vectors laid out by {@link #thetaLayout()} and
+ * {@link #lambdaLayout()}; nothing here changes them, so evaluating at a perturbed θ never touches
+ * the live parameters.
+ */
+public interface BilevelOracle {
+
+  ParameterLayout thetaLayout();
+
+  ParameterLayout lambdaLayout();
+
+  DataType dtype();
+
+  /** Value, and the gradients asked for, of one objective. */
+  Evaluation evaluate(Level level, INDArray theta, INDArray lambda, Batch batch, Wrt wrt,
+      String... outputs);
+
+  default double value(Level level, INDArray theta, INDArray lambda, Batch batch) {
+    return evaluate(level, theta, lambda, batch, Wrt.NONE).value();
+  }
+
+  default INDArray gradTheta(Level level, INDArray theta, INDArray lambda, Batch batch) {
+    return evaluate(level, theta, lambda, batch, Wrt.THETA).gradTheta();
+  }
+
+  default INDArray gradLambda(Level level, INDArray theta, INDArray lambda, Batch batch) {
+    return evaluate(level, theta, lambda, batch, Wrt.LAMBDA).gradLambda();
+  }
+
+  /** Named outputs exposed by an objective (say per-sample losses), copied out of the graph. */
+  Map<String, INDArray> outputs(Level level, INDArray theta, INDArray lambda, Batch batch,
+      String... names);
+
+  /** Whether gradients can flow from an objective to λ (to θ: {@link #thetaReaches}). */
+  boolean lambdaReaches(Level level);
+
+  boolean thetaReaches(Level level);
+
+  /** How many forward and backward passes have run, for cost reports. */
+  Counts counts();
+
+  /** Evaluation counters. */
+  record Counts(long forward, long backward) {
+    public Counts minus(Counts earlier) {
+      return new Counts(forward - earlier.forward, backward - earlier.backward);
+    }
+  }
+}

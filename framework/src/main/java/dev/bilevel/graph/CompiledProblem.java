@@ -1,0 +1,163 @@
+package dev.bilevel.graph;
+
+import dev.bilevel.backend.Backend;
+import dev.bilevel.data.Batch;
+import dev.bilevel.dsl.BilevelProblem;
+import dev.bilevel.dsl.Level;
+import dev.bilevel.dsl.Role;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A problem compiled to two SameDiff graphs, one per objective. Graphs are built once; every
+ * evaluation loads the given θ and λ into them. Not thread-safe: one run, one compiled problem.
+ */
+public final class CompiledProblem implements BilevelOracle {
+  private final BilevelProblem problem;
+  private final ParameterLayout theta;
+  private final ParameterLayout lambda;
+  private final ObjectiveGraph inner;
+  private final ObjectiveGraph outer;
+  private final Backend backend;
+  private long forward;
+  private long backward;
+
+  private CompiledProblem(BilevelProblem problem, ObjectiveGraph inner, ObjectiveGraph outer,
+      ParameterLayout theta, ParameterLayout lambda, Backend backend) {
+    this.problem = problem;
+    this.inner = inner;
+    this.outer = outer;
+    this.theta = theta;
+    this.lambda = lambda;
+    this.backend = backend;
+  }
+
+  /** Compiles with the process's ND4J backend. */
+  public static CompiledProblem compile(BilevelProblem problem) {
+    return compile(problem, Backends.current());
+  }
+
+  /**
+   * Compiles a validated problem.
+   *
+   * @throws IllegalStateException if tracing fails (cannot happen for a problem that built)
+   */
+  public static CompiledProblem compile(BilevelProblem problem, Backend backend) {
+    List<String> problems = new ArrayList<>();
+    CompiledProblem c = tryCompile(problem, backend, problems);
+    if (c == null) {
+      throw new IllegalStateException("Problem '" + problem.name() + "' failed to compile: "
+          + problems);
+    }
+    return c;
+  }
+
+  static CompiledProblem tryCompile(BilevelProblem problem, Backend backend, List<String> problems) {
+    ParameterLayout theta = new ParameterLayout(Role.INNER, problem.groups(Role.INNER), problem.dtype());
+    ParameterLayout lambda = new ParameterLayout(Role.META, problem.groups(Role.META), problem.dtype());
+    ObjectiveGraph in = trace(problem, Level.INNER, theta, lambda, problems);
+    ObjectiveGraph out = trace(problem, Level.OUTER, theta, lambda, problems);
+    if (in == null || out == null) {
+      return null;
+    }
+    return new CompiledProblem(problem, in, out, theta, lambda, backend);
+  }
+
+  private static ObjectiveGraph trace(BilevelProblem problem, Level level, ParameterLayout theta,
+      ParameterLayout lambda, List<String> problems) {
+    TracingContext ctx = new TracingContext(problem, level, problems);
+    try {
+      SDVariable loss = ctx.trace();
+      long[] shape = loss.getShape();
+      if (shape != null && shape.length > 0 && java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b) != 1) {
+        problems.add(level.word() + " objective: returns a value of shape "
+            + java.util.Arrays.toString(shape) + "; return a scalar, e.g. per-sample losses .mean()");
+        return null;
+      }
+      return new ObjectiveGraph(ctx, loss, theta, lambda, problem.inputs());
+    } catch (TracingContext.Abort a) {
+      return null;
+    } catch (RuntimeException e) {
+      problems.add(level.word() + " objective: building the graph failed: " + e.getMessage());
+      return null;
+    }
+  }
+
+  public BilevelProblem problem() {
+    return problem;
+  }
+
+  @Override
+  public ParameterLayout thetaLayout() {
+    return theta;
+  }
+
+  @Override
+  public ParameterLayout lambdaLayout() {
+    return lambda;
+  }
+
+  @Override
+  public DataType dtype() {
+    return problem.dtype();
+  }
+
+  /** θ_0 from the initialisers, drawn with one seed. */
+  public INDArray initialTheta(long seed) {
+    return theta.initialValues(seed);
+  }
+
+  /** λ_0 from the initialisers, drawn with one seed. */
+  public INDArray initialLambda(long seed) {
+    return lambda.initialValues(seed ^ 0x5DEECE66DL);
+  }
+
+  private ObjectiveGraph graph(Level level) {
+    return level == Level.INNER ? inner : outer;
+  }
+
+  @Override
+  public Evaluation evaluate(Level level, INDArray th, INDArray la, Batch batch, Wrt wrt,
+      String... outputs) {
+    checkLength("θ", th, theta);
+    checkLength("λ", la, lambda);
+    backend.seedRandom(batch.noiseSeed());
+    forward++;
+    if (wrt != Wrt.NONE) {
+      backward++;
+    }
+    return graph(level).evaluate(th, la, batch, wrt, problem.dtype(), theta, lambda, outputs);
+  }
+
+  private static void checkLength(String what, INDArray v, ParameterLayout layout) {
+    if (v.length() != layout.size()) {
+      throw new IllegalArgumentException(what + " has " + v.length() + " elements but the problem's "
+          + what + " layout has " + layout.size() + "; pass a flat vector of the layout's size");
+    }
+  }
+
+  @Override
+  public Map<String, INDArray> outputs(Level level, INDArray th, INDArray la, Batch batch,
+      String... names) {
+    return evaluate(level, th, la, batch, Wrt.NONE, names).outputs();
+  }
+
+  @Override
+  public boolean lambdaReaches(Level level) {
+    return graph(level).reachesLambda();
+  }
+
+  @Override
+  public boolean thetaReaches(Level level) {
+    return graph(level).reachesTheta();
+  }
+
+  @Override
+  public Counts counts() {
+    return new Counts(forward, backward);
+  }
+}
