@@ -47,7 +47,8 @@ public interface ObjectiveContext {
 
   /** Cross-entropy of each sample: −Σ_c y_c log softmax(logits)_c, shape [batch]. */
   default SDVariable perSampleCrossEntropy(SDVariable logits, SDVariable oneHot) {
-    SDVariable logp = sd().nn().logSoftmax(logits, 1);
+    // logSoftmax(x, dim) fails to build in M2.1 ("Error setting property"); the default is the last axis.
+    SDVariable logp = sd().nn().logSoftmax(logits);
     return logp.mul(oneHot).sum(1).neg();
   }
 
@@ -67,10 +68,11 @@ public interface ObjectiveContext {
     return values.mul(w).sum().div(w.sum().add(1e-12));
   }
 
-  /** Mean over the batch of the squared error summed over features. */
+  /** Mean of the squared error over every element. */
   default SDVariable meanSquaredError(SDVariable prediction, SDVariable target) {
-    SDVariable d = prediction.sub(target);
-    return sd().math().square(d).sum(1).mean();
+    // Not sum(1).mean(): in M2.1 the gradient of a reduction over a size-1 axis followed by mean
+    // fails with a NullPointerException.
+    return sd().math().square(prediction.sub(target)).mean();
   }
 
   /** Σ of squares of every parameter of a group. */

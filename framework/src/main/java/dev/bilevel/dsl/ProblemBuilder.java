@@ -240,9 +240,7 @@ public final class ProblemBuilder {
     }
     BilevelProblem problem = new BilevelProblem(name, typedInputs, groups, inner, outer,
         innerOptimizer, outerOptimizer, metaUpdateEvery, order, dtype, List.of());
-    if (!all.isEmpty() && (inner == null || outer == null || groups.isEmpty())) {
-      throw new BilevelSpecException(name, all);
-    }
+    // Trace whatever objectives exist even when others are missing, so one build reports all.
     GraphValidator.Report report = GraphValidator.validate(problem);
     all.addAll(report.problems());
     if (!all.isEmpty()) {

@@ -59,8 +59,10 @@ public final class CompiledProblem implements BilevelOracle {
   static CompiledProblem tryCompile(BilevelProblem problem, Backend backend, List<String> problems) {
     ParameterLayout theta = new ParameterLayout(Role.INNER, problem.groups(Role.INNER), problem.dtype());
     ParameterLayout lambda = new ParameterLayout(Role.META, problem.groups(Role.META), problem.dtype());
-    ObjectiveGraph in = trace(problem, Level.INNER, theta, lambda, problems);
-    ObjectiveGraph out = trace(problem, Level.OUTER, theta, lambda, problems);
+    ObjectiveGraph in = problem.objective(Level.INNER) == null ? null
+        : trace(problem, Level.INNER, theta, lambda, problems);
+    ObjectiveGraph out = problem.objective(Level.OUTER) == null ? null
+        : trace(problem, Level.OUTER, theta, lambda, problems);
     if (in == null || out == null) {
       return null;
     }

@@ -38,6 +38,11 @@ public final class ParameterLayout {
   private final long size;
   private final DataType dtype;
 
+  /** The layout of the given groups' parameters, in order. */
+  public static ParameterLayout of(Role role, List<GroupSpec> groups, DataType dtype) {
+    return new ParameterLayout(role, groups, dtype);
+  }
+
   ParameterLayout(Role role, List<GroupSpec> groups, DataType dtype) {
     this.role = role;
     this.dtype = dtype;

@@ -1,0 +1,144 @@
+package dev.bilevel.estimator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.bilevel.data.Batch;
+import dev.bilevel.dsl.Bilevel;
+import dev.bilevel.dsl.BilevelProblem;
+import dev.bilevel.dsl.Init;
+import dev.bilevel.dsl.Level;
+import dev.bilevel.estimator.evograd.EvoGrad;
+import dev.bilevel.estimator.evograd.EvoGradConfig;
+import dev.bilevel.fixtures.Contexts;
+import dev.bilevel.fixtures.Ridge;
+import dev.bilevel.fixtures.ToyOracle;
+import dev.bilevel.graph.CompiledProblem;
+import dev.bilevel.optim.Adam;
+import dev.bilevel.optim.Sgd;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+@DisplayName("EvoGrad")
+class EvoGradTest {
+  private static final Batch NONE = Batch.of(Map.of());
+
+  /** Mean and standard deviation of EvoGrad's estimate over trials with x ~ N(0, 1). */
+  private static double[] trials(double lambda, int k, int trials, long seed) {
+    ToyOracle toy = new ToyOracle();
+    EvoGrad evo = new EvoGrad(EvoGradConfig.defaults().candidates(k).sigma(1.0).temperature(0.5)
+        .noise(EvoGradConfig.Noise.GAUSSIAN));
+    SplittableRandom r = new SplittableRandom(seed);
+    double sum = 0;
+    double sumSq = 0;
+    for (int t = 0; t < trials; t++) {
+      double x = Math.sqrt(-2 * Math.log(1 - r.nextDouble())) * Math.cos(2 * Math.PI * r.nextDouble());
+      double g = evo.estimate(Contexts.of(toy, Nd4j.createFromArray(x), Nd4j.createFromArray(lambda),
+          NONE, NONE, 0.1, r.nextLong())).gradient().getDouble(0);
+      sum += g;
+      sumSq += g * g;
+    }
+    double mean = sum / trials;
+    return new double[] {mean, Math.sqrt(sumSq / trials - mean * mean)};
+  }
+
+  @Test
+  @DisplayName("1-D illustration: the mean estimate has the true sign wherever |true| > 0.05")
+  void hasTheTrueSignOnTheIllustrativeProblem() {
+    int checked = 0;
+    for (int i = 0; i < 20; i++) {
+      double lambda = 0.1 + i * 0.1;
+      double truth = ToyOracle.trueHypergradient(lambda);
+      if (Math.abs(truth) <= 0.05) {
+        continue;
+      }
+      double[] ms = trials(lambda, 10, 1500, 100 + i);
+      assertThat(Math.signum(ms[0])).as("sign at λ=%.1f (true %.3f, mean %.3f)", lambda, truth, ms[0])
+          .isEqualTo(Math.signum(truth));
+      checked++;
+    }
+    assertThat(checked).isGreaterThanOrEqualTo(5);
+  }
+
+  @Test
+  @DisplayName("1-D illustration: the spread falls as K goes 2 → 10 → 100")
+  void spreadFallsWithMoreCandidates() {
+    double s2 = trials(0.5, 2, 400, 7)[1];
+    double s10 = trials(0.5, 10, 400, 7)[1];
+    double s100 = trials(0.5, 100, 400, 7)[1];
+
+    assertThat(s10).isLessThan(s2);
+    assertThat(s100).isLessThan(s10);
+  }
+
+  @Test
+  @DisplayName("the closed form equals a finite-difference derivative of L_V(θ*(λ)) with the noise fixed")
+  void closedFormMatchesFiniteDifferencesWithFixedNoise() {
+    Ridge r = new Ridge(5, 40, 30, true, 9);
+    CompiledProblem c = r.problem(0.3, 0.1).compile();
+    INDArray theta = c.initialTheta(4).addi(0.5);
+    INDArray lambda = c.initialLambda(4);
+    EvoGrad evo = new EvoGrad(EvoGradConfig.defaults().candidates(3).sigma(0.05).temperature(0.05));
+    EstimationContext ctx = Contexts.of(c, theta, lambda, r.train(), r.val(), 0.1, 42);
+
+    INDArray hg = evo.estimate(ctx).gradient();
+
+    double h = 1e-5;
+    for (int i = 0; i < 5; i++) {
+      INDArray up = lambda.dup();
+      up.putScalar(i, up.getDouble(i) + h);
+      INDArray down = lambda.dup();
+      down.putScalar(i, down.getDouble(i) - h);
+      double fd = (c.value(Level.OUTER, evo.evolvedTheta(ctx, up), up, r.val())
+          - c.value(Level.OUTER, evo.evolvedTheta(ctx, down), down, r.val())) / (2 * h);
+      assertThat(hg.getDouble(i)).as("coordinate %d", i)
+          .isCloseTo(fd, org.assertj.core.data.Offset.offset(1e-6 * hg.norm2Number().doubleValue()));
+    }
+    assertThat(hg.norm2Number().doubleValue()).isGreaterThan(1e-6);
+  }
+
+  @Test
+  @DisplayName("perturbs only the configured groups")
+  void perturbsOnlyTheConfiguredGroups() {
+    // θ* differs from θ only in the perturbed group.
+    BilevelProblem p = Bilevel.problem("two-groups").dtype(DataType.DOUBLE)
+        .input("x", -1, 3).input("y", -1, 1)
+        .inner("body", net -> net.dense(3, 4).relu())
+        .inner("head", net -> net.dense(4, 1))
+        .metaParams("l", ps -> ps.param("lambda", Init.constant(0.1), 1))
+        .innerObjective(f -> f.meanSquaredError(f.inner("head").apply(f.inner("body").apply(f.input("x"))), f.input("y"))
+            .add(f.meta("l").param("lambda").mul(f.squaredNorm(f.inner("head"))).sum()))
+        .outerObjective(f -> f.meanSquaredError(f.inner("head").apply(f.inner("body").apply(f.input("x"))), f.input("y")))
+        .innerOptimizer(Sgd.of(0.1)).outerOptimizer(Adam.of(0.1)).build();
+    CompiledProblem c = p.compile();
+    Batch b = Batch.of(Map.of("x", Nd4j.rand(DataType.DOUBLE, 8, 3), "y", Nd4j.rand(DataType.DOUBLE, 8, 1)));
+    INDArray theta = c.initialTheta(1);
+    EvoGrad evo = new EvoGrad(EvoGradConfig.defaults().perturb("head"));
+
+    INDArray star = evo.evolvedTheta(Contexts.of(c, theta, c.initialLambda(1), b, b, 0.1, 3),
+        c.initialLambda(1));
+
+    INDArray diff = star.sub(theta);
+    long bodySize = p.group("body").orElseThrow().length();
+    assertThat(diff.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, bodySize))
+        .norm2Number().doubleValue()).isZero();
+    assertThat(diff.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(bodySize, theta.length()))
+        .norm2Number().doubleValue()).isGreaterThan(0);
+  }
+
+  @Test
+  void rejectsAGroupThatIsNotAnInnerGroup() {
+    Ridge r = new Ridge(3, 10, 10, true, 1);
+    CompiledProblem c = r.problem(0.3, 0.1).compile();
+    EvoGrad evo = new EvoGrad(EvoGradConfig.defaults().perturb("classifier"));
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> evo.estimate(
+            Contexts.of(c, c.initialTheta(1), c.initialLambda(1), r.train(), r.val(), 0.1, 1)))
+        .hasMessage("EvoGrad is configured to perturb [classifier], which are not inner groups of"
+            + " this problem; inner groups are [w]");
+  }
+}
