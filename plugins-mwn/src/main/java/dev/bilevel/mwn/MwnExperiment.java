@@ -1,0 +1,455 @@
+package dev.bilevel.mwn;
+
+import dev.bilevel.backend.Backend;
+import dev.bilevel.corruption.NoiseType;
+import dev.bilevel.data.Batch;
+import dev.bilevel.data.BatchCursor;
+import dev.bilevel.data.Batches;
+import dev.bilevel.data.DatasetLocator;
+import dev.bilevel.data.KnownDataset;
+import dev.bilevel.data.LabelledImages;
+import dev.bilevel.data.Split;
+import dev.bilevel.dsl.BilevelProblem;
+import dev.bilevel.dsl.Level;
+import dev.bilevel.engine.BilevelTrainer;
+import dev.bilevel.experiment.Experiment;
+import dev.bilevel.experiment.ExperimentContext;
+import dev.bilevel.experiment.ExperimentOption;
+import dev.bilevel.experiment.RunInterrupted;
+import dev.bilevel.graph.BilevelOracle;
+import dev.bilevel.report.MetricsLog;
+import dev.bilevel.report.Progress;
+import dev.bilevel.report.Provenance;
+import dev.bilevel.report.RunFolder;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.schedule.ISchedule;
+import org.nd4j.linalg.schedule.MapSchedule;
+import org.nd4j.linalg.schedule.ScheduleType;
+
+/**
+ * Meta-Weight-Net on a noisy or long-tailed subset of Fashion-MNIST (or MNIST), comparing plain
+ * training with Meta-Weight-Net under any registered estimator. Every (seed, method) pair is one
+ * unit; units run in order and each epoch ends with a metrics row and an atomic checkpoint.
+ */
+public final class MwnExperiment implements Experiment {
+  static final String NAME = "mwn";
+
+  private final BilevelTrainer trainer;
+  private final Backend backend;
+
+  @jakarta.inject.Inject
+  public MwnExperiment(BilevelTrainer trainer, Backend backend) {
+    this.trainer = trainer;
+    this.backend = backend;
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public String description() {
+    return "Meta-Weight-Net (Shu et al. 2019): learned sample weights under label noise or class imbalance";
+  }
+
+  @Override
+  public List<String> defaultMethods() {
+    return List.of("plain", "one-step", "evograd");
+  }
+
+  @Override
+  public List<ExperimentOption> options() {
+    return List.of(
+        new ExperimentOption("dataset", "fashion-mnist", "fashion-mnist or mnist"),
+        new ExperimentOption("data-dir", "", "directory with your own copies of the IDX files (default: the data cache)"),
+        new ExperimentOption("noise", "unif", "label noise: unif, flip or flip2"),
+        new ExperimentOption("rate", "0.4", "noise rate r (unif flips r(C-1)/C of the labels)"),
+        new ExperimentOption("imbalance", "1", "long-tailed imbalance factor n_max/n_min (1 = balanced)"),
+        new ExperimentOption("per-class", "300", "training images per class (n_max when long-tailed)"),
+        new ExperimentOption("meta-per-class", "10", "clean meta images per class"),
+        new ExperimentOption("test-size", "10000", "test images used (the first N of the test split)"),
+        new ExperimentOption("epochs", "40", "training epochs"),
+        new ExperimentOption("hidden", "256", "width of the classifier's two hidden layers"),
+        new ExperimentOption("batch", "100", "batch size (training and meta)"),
+        new ExperimentOption("lr", "0.1", "classifier SGD learning rate"),
+        new ExperimentOption("momentum", "0.9", "classifier SGD momentum (Nesterov)"),
+        new ExperimentOption("weight-decay", "5e-4", "classifier weight decay"),
+        new ExperimentOption("decay-at", "0.67,0.83", "fractions of training at which the lr drops x0.1"),
+        new ExperimentOption("meta-lr", "1e-3", "Adam learning rate of the weighting net V"),
+        new ExperimentOption("meta-weight-decay", "1e-4", "Adam weight decay of V"),
+        new ExperimentOption("weighting", "normalised", "normalised (sum v*l / sum v) or mean ((1/n) sum v*l)"));
+  }
+
+  /** The options parsed into one place. */
+  record Config(KnownDataset dataset, String dataDir, NoiseType noise, double rate, double imbalance,
+      int perClass, int metaPerClass, int testSize, int epochs, int hidden, int batch, double lr,
+      double momentum, double weightDecay, double[] decayAt, double metaLr, double metaWeightDecay,
+      Weighting weighting) {
+
+    static Config of(ExperimentContext c) {
+      String ds = c.string("dataset").trim().toLowerCase(Locale.ROOT);
+      KnownDataset dataset = switch (ds) {
+        case "fashion-mnist", "fashion_mnist", "fmnist" -> KnownDataset.FASHION_MNIST;
+        case "mnist" -> KnownDataset.MNIST;
+        default -> throw new IllegalArgumentException("--dataset must be fashion-mnist or mnist, got " + ds);
+      };
+      List<Double> decay = new ArrayList<>();
+      for (String s : c.string("decay-at").split(",")) {
+        if (!s.isBlank()) {
+          decay.add(Double.parseDouble(s.trim()));
+        }
+      }
+      Weighting w = Weighting.parse(c.string("weighting"));
+      if (w == Weighting.UNIFORM) {
+        throw new IllegalArgumentException("--weighting uniform is what method 'plain' does; use normalised or mean");
+      }
+      Config cfg = new Config(dataset, c.string("data-dir").trim(), NoiseType.parse(c.string("noise")),
+          c.number("rate"), c.number("imbalance"), c.integer("per-class"), c.integer("meta-per-class"),
+          c.integer("test-size"), c.integer("epochs"), c.integer("hidden"), c.integer("batch"),
+          c.number("lr"), c.number("momentum"), c.number("weight-decay"),
+          decay.stream().mapToDouble(Double::doubleValue).toArray(), c.number("meta-lr"),
+          c.number("meta-weight-decay"), w);
+      if (cfg.epochs < 1 || cfg.perClass < 1 || cfg.metaPerClass < 1 || cfg.batch < 1 || cfg.testSize < 1) {
+        throw new IllegalArgumentException("epochs, per-class, meta-per-class, batch and test-size must be positive");
+      }
+      return cfg;
+    }
+
+    ISchedule schedule() {
+      TreeMap<Integer, Double> m = new TreeMap<>();
+      m.put(0, lr);
+      double f = lr;
+      for (double d : decayAt) {
+        f *= 0.1;
+        int e = (int) Math.round(d * epochs);
+        if (e > 0 && e < epochs) {
+          m.put(e, f);
+        }
+      }
+      MapSchedule.Builder b = new MapSchedule.Builder(ScheduleType.EPOCH);
+      m.forEach(b::add);
+      return b.build();
+    }
+
+    Map<String, Object> describe() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("dataset", dataset.name());
+      m.put("dataDir", dataDir);
+      m.put("noise", noise.id());
+      m.put("rate", rate);
+      m.put("imbalance", imbalance);
+      m.put("perClass", perClass);
+      m.put("metaPerClass", metaPerClass);
+      m.put("testSize", testSize);
+      m.put("epochs", epochs);
+      m.put("hidden", hidden);
+      m.put("batch", batch);
+      m.put("lr", lr);
+      m.put("momentum", momentum);
+      m.put("weightDecay", weightDecay);
+      m.put("decayAt", java.util.Arrays.toString(decayAt));
+      m.put("metaLr", metaLr);
+      m.put("metaWeightDecay", metaWeightDecay);
+      m.put("weighting", weighting.id());
+      return m;
+    }
+  }
+
+  private record Unit(long seed, String method) {
+    String label() {
+      return "s" + seed + "-" + method;
+    }
+  }
+
+  @Override
+  public void run(ExperimentContext ctx) throws Exception {
+    Config cfg = Config.of(ctx);
+    RunFolder folder = ctx.folder();
+    DatasetLocator locator = cfg.dataDir.isEmpty() ? DatasetLocator.fromEnvironment()
+        : DatasetLocator.inDirectory(Path.of(cfg.dataDir));
+    LabelledImages fullTrain = locator.load(cfg.dataset, Split.TRAIN);
+    LabelledImages fullTest = locator.load(cfg.dataset, Split.TEST);
+    int[] firstTest = new int[Math.min(cfg.testSize, fullTest.size())];
+    java.util.Arrays.setAll(firstTest, i -> i);
+    LabelledImages test = fullTest.subset(firstTest);
+
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("experiment", NAME);
+    config.put("options", cfg.describe());
+    config.put("methods", ctx.methods());
+    config.put("seeds", ctx.seeds());
+    Map<String, Object> estimators = new LinkedHashMap<>();
+    for (String m : ctx.methods()) {
+      if (!m.equals("plain")) {
+        estimators.put(m, trainer.registry().get(m).describe());
+      }
+    }
+    config.put("estimators", estimators);
+
+    Checkpoint cp = null;
+    Path cpFile = folder.checkpointsDir().resolve("state.bin");
+    if (ctx.resume() && Files.exists(cpFile)) {
+      cp = Checkpoint.read(cpFile);
+      Provenance before = Provenance.readFrom(folder.provenanceJson());
+      Provenance now = provenance(ctx, cfg, config, locator);
+      if (!before.configuration().equals(now.configuration())) {
+        throw new IllegalArgumentException("--resume with other settings than the run in " + folder.root()
+            + ": it was " + before.configuration() + ", now " + now.configuration());
+      }
+      ctx.out().printf("Resuming: %d unit(s) done, %d epoch(s) into the next, %d metric rows kept%n",
+          cp.unitsDone(), cp.epochsDone(), cp.metricRows());
+    } else {
+      provenance(ctx, cfg, config, locator).writeTo(folder.provenanceJson());
+    }
+
+    List<Unit> units = new ArrayList<>();
+    for (long seed : ctx.seeds()) {
+      for (String m : ctx.methods()) {
+        units.add(new Unit(seed, m));
+      }
+    }
+    int epochsThisProcess = 0;
+    try (MetricsLog log = cp == null ? (ctx.resume() ? MetricsLog.resume(folder, 0) : MetricsLog.create(folder))
+        : MetricsLog.resume(folder, cp.metricRows())) {
+      Map<Long, MwnData> dataBySeed = new LinkedHashMap<>();
+      for (int u = cp == null ? 0 : cp.unitsDone(); u < units.size(); u++) {
+        Unit unit = units.get(u);
+        MwnData data = dataBySeed.computeIfAbsent(unit.seed, s -> MwnData.prepare(fullTrain, test,
+            cfg.metaPerClass, cfg.perClass, cfg.imbalance, cfg.noise, cfg.rate, s));
+        ctx.out().printf("[%s] %d train (%.1f%% labels changed), %d meta, %d test%n", unit.label(),
+            data.train().size(), 100 * data.noise().empiricalFlipRate(), data.meta().size(), test.size());
+        BilevelProblem problem = MwnProblem.build(fullTrain.featureSize(), fullTrain.numClasses(),
+            cfg.hidden, unit.method.equals("plain") ? Weighting.UNIFORM : cfg.weighting, cfg.lr,
+            cfg.momentum, cfg.weightDecay, cfg.schedule(), cfg.metaLr, cfg.metaWeightDecay);
+        MethodRun run = unit.method.equals("plain") ? MethodRun.plain(backend, problem, unit.seed)
+            : MethodRun.bilevel(trainer, problem, unit.seed, unit.method);
+        int startEpoch = 0;
+        if (cp != null && u == cp.unitsDone() && cp.state() != null) {
+          run.restore(cp.state());
+          startEpoch = cp.epochsDone();
+        }
+        Batches innerBatches = Batches.of(data.train(), cfg.batch, unit.seed * 7919 + 1);
+        Batches metaBatches = Batches.of(data.meta(), Math.min(cfg.batch, data.meta().size()), unit.seed * 7919 + 2);
+        int perEpoch = innerBatches.batchesPerEpoch();
+        long metaDone = run.metaSteps();
+        BatchCursor metaCursor = metaBatches.cursor((int) (metaDone / metaBatches.batchesPerEpoch()),
+            (int) (metaDone % metaBatches.batchesPerEpoch()));
+        try (Progress bar = ctx.progress().start(unit.label(), (long) cfg.epochs * perEpoch)) {
+          bar.stepBy((long) startEpoch * perEpoch);
+          for (int e = startEpoch; e < cfg.epochs; e++) {
+            run.setEpoch(e);
+            long t0 = System.nanoTime();
+            double lossSum = 0;
+            int n = 0;
+            for (Batch b : innerBatches.epoch(e)) {
+              lossSum += run.step(b, metaCursor::next);
+              n++;
+              bar.step();
+            }
+            double msPerIter = (System.nanoTime() - t0) / 1e6 / n;
+            Map<String, Object> row = evaluate(run, data, test, cfg, unit, e, lossSum / n, msPerIter);
+            log.append(row);
+            bar.setExtraMessage(String.format(Locale.ROOT, "test %.3f", (Double) row.get("test_acc")));
+            boolean last = e == cfg.epochs - 1;
+            if (last) {
+              writeFinal(folder, unit, run, data, cfg);
+            }
+            new Checkpoint(last ? u + 1 : u, last ? 0 : e + 1, log.rowCount(), last ? null : run.snapshot())
+                .write(cpFile);
+            epochsThisProcess++;
+            if (ctx.stopAfterEpochs().isPresent() && epochsThisProcess >= ctx.stopAfterEpochs().getAsInt()
+                && !(last && u == units.size() - 1)) {
+              throw new RunInterrupted("Stopped after " + epochsThisProcess
+                  + " epoch(s) as asked (--stop-after); continue with --resume --out " + folder.root());
+            }
+          }
+        }
+        ctx.out().println(summaryLine(unit, log));
+      }
+      MwnReport.write(folder, log.rows(), cfg, ctx, units.stream().map(Unit::label).toList());
+    }
+    ctx.out().println("Report: " + folder.reportMd());
+  }
+
+  private Provenance provenance(ExperimentContext ctx, Config cfg, Map<String, Object> config,
+      DatasetLocator locator) {
+    Provenance.Builder b = Provenance.builder(NAME).configuration(config).startTime(Instant.now())
+        .backend(backend.info().asMap()).version("bilevel-plugins-mwn", "0.1.0-SNAPSHOT")
+        .gitCommitOf(Path.of("").toAbsolutePath());
+    for (long s : ctx.seeds()) {
+      b.seed("seed-" + s + " (data, noise, init, batches)", s);
+    }
+    for (Split split : List.of(Split.TRAIN, Split.TEST)) {
+      locator.checksums(cfg.dataset, split).forEach((file, sum) -> b.dataChecksum(file, "sha256:" + sum));
+    }
+    return b.build();
+  }
+
+  private static String summaryLine(Unit unit, MetricsLog log) throws IOException {
+    List<Map<String, Object>> rows = log.rows();
+    Map<String, Object> last = rows.get(rows.size() - 1);
+    return String.format(Locale.ROOT,
+        "[%s] final test acc %.4f, noisy-label train acc %.4f, AUROC %s, %.1f ms/iter", unit.label(),
+        num(last.get("test_acc")), num(last.get("train_acc_observed")), last.get("auroc"),
+        num(last.get("ms_per_iter")));
+  }
+
+  static double num(Object o) {
+    return o instanceof Number n ? n.doubleValue() : Double.NaN;
+  }
+
+  /** Per-sample outputs of the inner objective on a whole data set, in data-set order. */
+  static Map<String, double[]> outputs(BilevelOracle oracle, INDArray theta, INDArray lambda,
+      LabelledImages data, String... names) {
+    Batches b = Batches.of(data, 2000, 0).shuffle(false);
+    Map<String, List<double[]>> parts = new LinkedHashMap<>();
+    for (Batch batch : b.epoch(0)) {
+      Map<String, INDArray> out = oracle.outputs(Level.INNER, theta, lambda, batch, names);
+      for (String n : names) {
+        INDArray a = out.get(n).castTo(DataType.DOUBLE);
+        parts.computeIfAbsent(n, k -> new ArrayList<>()).add(a.reshape(a.length()).toDoubleVector());
+      }
+    }
+    Map<String, double[]> result = new LinkedHashMap<>();
+    parts.forEach((n, list) -> result.put(n, list.stream().flatMapToDouble(java.util.Arrays::stream).toArray()));
+    return result;
+  }
+
+  static int[] argmax(double[] logits, int classes) {
+    int[] p = new int[logits.length / classes];
+    for (int i = 0; i < p.length; i++) {
+      int best = 0;
+      for (int c = 1; c < classes; c++) {
+        if (logits[i * classes + c] > logits[i * classes + best]) {
+          best = c;
+        }
+      }
+      p[i] = best;
+    }
+    return p;
+  }
+
+  private Map<String, Object> evaluate(MethodRun run, MwnData data, LabelledImages test, Config cfg,
+      Unit unit, int epoch, double meanLoss, double msPerIter) {
+    INDArray theta = run.theta();
+    INDArray lambda = run.lambda();
+    int c = test.numClasses();
+    int[] testPred = argmax(outputs(run.oracle(), theta, lambda, test, "logits").get("logits"), c);
+    int[] testLabels = test.labels();
+    int correct = 0;
+    int[] perClass = new int[c];
+    int[] perClassOk = new int[c];
+    for (int i = 0; i < testPred.length; i++) {
+      perClass[testLabels[i]]++;
+      if (testPred[i] == testLabels[i]) {
+        correct++;
+        perClassOk[testLabels[i]]++;
+      }
+    }
+    double balanced = 0;
+    for (int k = 0; k < c; k++) {
+      balanced += perClass[k] == 0 ? 0 : (double) perClassOk[k] / perClass[k] / c;
+    }
+    Map<String, double[]> tr = outputs(run.oracle(), theta, lambda, data.train(), "logits", "weights");
+    int[] pred = argmax(tr.get("logits"), c);
+    double[] w = tr.get("weights");
+    int[] observed = data.noise().labels();
+    int[] clean = data.noise().clean();
+    boolean[] isClean = new boolean[pred.length];
+    int okTrue = 0;
+    int okObserved = 0;
+    int nNoisy = 0;
+    int memorised = 0;
+    double wClean = 0;
+    double wNoisy = 0;
+    for (int i = 0; i < pred.length; i++) {
+      isClean[i] = observed[i] == clean[i];
+      okTrue += pred[i] == clean[i] ? 1 : 0;
+      okObserved += pred[i] == observed[i] ? 1 : 0;
+      if (isClean[i]) {
+        wClean += w[i];
+      } else {
+        nNoisy++;
+        wNoisy += w[i];
+        memorised += pred[i] == observed[i] ? 1 : 0;
+      }
+    }
+    int nClean = pred.length - nNoisy;
+    boolean plain = unit.method.equals("plain");
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("run", unit.label());
+    row.put("method", unit.method);
+    row.put("seed", unit.seed);
+    row.put("epoch", epoch + 1);
+    row.put("test_acc", (double) correct / testPred.length);
+    row.put("test_balanced_acc", balanced);
+    row.put("train_acc_true", (double) okTrue / pred.length);
+    row.put("train_acc_observed", (double) okObserved / pred.length);
+    row.put("noisy_memorised", nNoisy == 0 ? Double.NaN : (double) memorised / nNoisy);
+    row.put("weight_clean", plain || nClean == 0 ? Double.NaN : wClean / nClean);
+    row.put("weight_noisy", plain || nNoisy == 0 ? Double.NaN : wNoisy / nNoisy);
+    row.put("auroc", plain ? Double.NaN : Auroc.of(w, isClean));
+    row.put("inner_loss", meanLoss);
+    row.put("lr", cfg.schedule().valueAt(0, epoch));
+    row.put("ms_per_iter", msPerIter);
+    return row;
+  }
+
+  /** Final λ and per-sample weights of a unit, for the report's plots. */
+  private void writeFinal(RunFolder folder, Unit unit, MethodRun run, MwnData data, Config cfg) throws IOException {
+    Map<String, double[]> tr = outputs(run.oracle(), run.theta(), run.lambda(), data.train(), "weights", "losses");
+    boolean[] clean = new boolean[data.train().size()];
+    for (int i = 0; i < clean.length; i++) {
+      clean[i] = !data.noise().corrupted(i);
+    }
+    new FinalState(run.lambda(), tr.get("weights"), tr.get("losses"), clean)
+        .write(folder.checkpointsDir().resolve("final-" + unit.label() + ".bin"));
+  }
+
+  /** What the report needs from a finished unit. */
+  record FinalState(INDArray lambda, double[] weights, double[] losses, boolean[] clean) {
+    void write(Path file) throws IOException {
+      dev.bilevel.report.AtomicFiles.write(file, raw -> {
+        DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(raw));
+        Checkpoint.writeArray(out, lambda);
+        out.writeInt(weights.length);
+        for (int i = 0; i < weights.length; i++) {
+          out.writeDouble(weights[i]);
+          out.writeDouble(losses[i]);
+          out.writeBoolean(clean[i]);
+        }
+        out.flush();
+      });
+    }
+
+    static FinalState read(Path file) throws IOException {
+      try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(file)))) {
+        INDArray lambda = Checkpoint.readArray(in);
+        int n = in.readInt();
+        double[] w = new double[n];
+        double[] l = new double[n];
+        boolean[] c = new boolean[n];
+        for (int i = 0; i < n; i++) {
+          w[i] = in.readDouble();
+          l[i] = in.readDouble();
+          c[i] = in.readBoolean();
+        }
+        return new FinalState(lambda, w, l, c);
+      }
+    }
+  }
+}
