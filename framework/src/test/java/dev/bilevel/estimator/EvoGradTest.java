@@ -56,7 +56,7 @@ class EvoGradTest {
       if (Math.abs(truth) <= 0.05) {
         continue;
       }
-      double[] ms = trials(lambda, 10, 1500, 100 + i);
+      double[] ms = trials(lambda, 10, 1000, 100 + i);
       assertThat(Math.signum(ms[0])).as("sign at λ=%.1f (true %.3f, mean %.3f)", lambda, truth, ms[0])
           .isEqualTo(Math.signum(truth));
       checked++;

@@ -28,16 +28,23 @@ import org.nd4j.linalg.factory.Nd4j;
  *   g_k = ∇λ L_in(θ_k, λ),  ḡ = Σ_k w_k g_k,  a_k = ∇θ L_out(θ*, λ) · ε_k.
  * </pre>
  *
- * Candidates are evaluated one after another on the one compiled graph, and each ε_k is regenerated
- * from its seed rather than stored, so memory does not grow with K beyond the K λ-sized g_k.
+ * Candidates are evaluated one after another on the one compiled graph, never K graphs at once.
+ * Each ε_k comes from its own seed; the K perturbations are kept for the update when they are small
+ * (K·|θ| ≤ 2^26 scalars) and redrawn from their seeds otherwise, bounding memory for large K.
  */
 public final class EvoGrad implements HypergradientEstimator {
   public static final String NAME = "evograd";
+  // Below this many scalars in all K perturbations together, ε_k are kept rather than redrawn.
+  private static final long CACHE_LIMIT = 1L << 26;
   private final EvoGradConfig config;
+  // One reusable generator, reseeded per draw: creating a native generator per draw costs more
+  // than the draw. Makes an instance unsafe to share between threads, like the compiled graphs.
+  private final org.nd4j.linalg.api.rng.Random rng;
 
   @Inject
   public EvoGrad(EvoGradConfig config) {
     this.config = config;
+    this.rng = Nd4j.getRandomFactory().getNewRandomInstance(0, 16);
   }
 
   @Override
@@ -57,15 +64,21 @@ public final class EvoGrad implements HypergradientEstimator {
     INDArray mask = mask(oracle.thetaLayout());
     double[] losses = new double[k];
     INDArray[] g = new INDArray[k];
+    boolean keep = (long) k * oracle.thetaLayout().size() <= CACHE_LIMIT;
+    INDArray[] kept = new INDArray[k];
     for (int i = 0; i < k; i++) {
       INDArray eps = noise(seeds[i], oracle.thetaLayout(), mask);
+      kept[i] = keep ? eps : null;
       Evaluation e = oracle.evaluate(Level.INNER, c.theta().add(eps), c.lambda(), c.innerBatch(),
           Wrt.LAMBDA);
       losses[i] = e.value();
       g[i] = e.gradLambda();
     }
     double[] w = softmaxOfNegative(losses, config.temperature());
-    INDArray thetaStar = evolve(c.theta(), seeds, w, oracle.thetaLayout(), mask);
+    INDArray thetaStar = c.theta().dup();
+    for (int i = 0; i < k; i++) {
+      thetaStar.addi(eps(kept, i, seeds, oracle.thetaLayout(), mask).mul(w[i]));
+    }
     boolean direct = oracle.lambdaReaches(Level.OUTER);
     Evaluation out = oracle.evaluate(Level.OUTER, thetaStar, c.lambda(), c.outerBatch(),
         direct ? Wrt.BOTH : Wrt.THETA);
@@ -75,7 +88,8 @@ public final class EvoGrad implements HypergradientEstimator {
     }
     INDArray hg = direct ? out.gradLambda().dup() : oracle.lambdaLayout().zeros();
     for (int i = 0; i < k; i++) {
-      double a = out.gradTheta().mul(noise(seeds[i], oracle.thetaLayout(), mask)).sumNumber().doubleValue();
+      double a = out.gradTheta().mul(eps(kept, i, seeds, oracle.thetaLayout(), mask))
+          .sumNumber().doubleValue();
       hg.addi(g[i].sub(gBar).muli(-w[i] * a / config.temperature()));
     }
     Map<String, Double> d = new LinkedHashMap<>();
@@ -110,6 +124,10 @@ public final class EvoGrad implements HypergradientEstimator {
     return star;
   }
 
+  private INDArray eps(INDArray[] kept, int i, long[] seeds, ParameterLayout layout, INDArray mask) {
+    return kept[i] != null ? kept[i] : noise(seeds[i], layout, mask);
+  }
+
   private static long[] noiseSeeds(long seed, int k) {
     SplittableRandom r = new SplittableRandom(seed);
     long[] s = new long[k];
@@ -132,18 +150,15 @@ public final class EvoGrad implements HypergradientEstimator {
     return layout.mask(config.perturbedGroups());
   }
 
-  /** ε for one candidate: a fresh generator per seed, so the same seed gives the same ε. */
+  /** ε for one candidate: the generator is reseeded per draw, so the same seed gives the same ε. */
   private INDArray noise(long seed, ParameterLayout layout, INDArray mask) {
     INDArray eps = Nd4j.createUninitialized(layout.dtype(), layout.size());
-    try (var rng = Nd4j.getRandomFactory().getNewRandomInstance(seed)) {
-      if (config.noise() == EvoGradConfig.Noise.SIGN) {
-        Nd4j.getExecutioner().exec(new BernoulliDistribution(eps, 0.5), rng);
-        eps.muli(2 * config.sigma()).subi(config.sigma());
-      } else {
-        Nd4j.getExecutioner().exec(new GaussianDistribution(eps, 0.0, config.sigma()), rng);
-      }
-    } catch (Exception e) {
-      throw new IllegalStateException("could not draw EvoGrad noise", e);
+    rng.setSeed(seed);
+    if (config.noise() == EvoGradConfig.Noise.SIGN) {
+      Nd4j.getExecutioner().exec(new BernoulliDistribution(eps, 0.5), rng);
+      eps.muli(2 * config.sigma()).subi(config.sigma());
+    } else {
+      Nd4j.getExecutioner().exec(new GaussianDistribution(eps, 0.0, config.sigma()), rng);
     }
     return mask == null ? eps : eps.muli(mask);
   }
