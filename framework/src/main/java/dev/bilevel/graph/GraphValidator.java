@@ -50,7 +50,12 @@ public final class GraphValidator {
       INDArray la = c.initialLambda(0);
       for (Level level : Level.values()) {
         try {
+          c.evaluate(level, th, la, tiny, Wrt.NONE);
           c.evaluate(level, th, la, tiny, Wrt.BOTH);
+        } catch (ObjectiveGraph.NonScalarLoss e) {
+          problems.add(level.word() + " objective: returns a value of shape "
+              + java.util.Arrays.toString(e.shape) + " on a batch of 2; return a scalar, e.g."
+              + " per-sample losses .mean()");
         } catch (RuntimeException e) {
           problems.add(level.word() + " objective: evaluating it on a batch of 2 zero examples failed"
               + " (" + rootMessage(e) + "); check the shapes your raw ops assume");

@@ -25,6 +25,19 @@ import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
  * once and reused.
  */
 final class ObjectiveGraph {
+
+  /** An objective whose value is not a scalar. */
+  static final class NonScalarLoss extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+    final long[] shape;
+
+    NonScalarLoss(long[] shape) {
+      super("the objective's value has shape " + java.util.Arrays.toString(shape)
+          + "; an objective must return a scalar");
+      this.shape = shape;
+    }
+  }
+
   private final SameDiff sd;
   private final String loss;
   private final Map<String, String> exposed;
@@ -142,7 +155,11 @@ final class ObjectiveGraph {
       values = r.getOutputs();
       grads = r.getGradients();
     }
-    double value = values.get(loss).getDouble(0);
+    INDArray lossValue = values.get(loss);
+    if (lossValue.length() != 1) {
+      throw new NonScalarLoss(lossValue.shape());
+    }
+    double value = lossValue.getDouble(0);
     INDArray gTheta = wrt.theta() ? flatten(grads, thetaLayout, true) : null;
     INDArray gLambda = wrt.lambda() ? flatten(grads, lambdaLayout, false) : null;
     Map<String, INDArray> outs = new HashMap<>();
