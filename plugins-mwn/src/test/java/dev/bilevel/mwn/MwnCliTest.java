@@ -1,0 +1,106 @@
+package dev.bilevel.mwn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.bilevel.cli.BilevelCli;
+import dev.bilevel.experiment.Plugins;
+import dev.bilevel.report.MetricsLog;
+import dev.bilevel.report.Progress;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Short runs of the real experiment through the command line, on Fashion-MNIST. */
+class MwnCliTest {
+  private static final String[] SMALL = {"--per-class", "20", "--meta-per-class", "3", "--test-size",
+      "300", "--hidden", "32", "--batch", "50", "--no-progress"};
+
+  private static BilevelCli cli;
+  private static ByteArrayOutputStream out;
+
+  @BeforeAll
+  static void setUp() {
+    out = new ByteArrayOutputStream();
+    PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
+    cli = new BilevelCli(Plugins.discover(), ps, ps).progress(Progress.Factory.disabled());
+  }
+
+  private static int run(String... args) {
+    return cli.execute(args);
+  }
+
+  private static String[] args(Path dir, String epochs, String methods, String... extra) {
+    List<String> a = new ArrayList<>(List.of("run", "mwn", "--out", dir.toString(), "--epochs", epochs,
+        "--compare", methods));
+    a.addAll(List.of(SMALL));
+    a.addAll(List.of(extra));
+    return a.toArray(String[]::new);
+  }
+
+  @Test
+  void listNamesThePluginExperimentAndTheEstimators() {
+    out.reset();
+    assertThat(run("list")).isZero();
+    String s = out.toString(StandardCharsets.UTF_8);
+    assertThat(s).contains("mwn", "one-step", "evograd", "plain");
+  }
+
+  @Test
+  void unknownEstimatorIsRefusedWithTheAvailableOnes(@TempDir Path tmp) {
+    out.reset();
+    assertThat(run("run", "mwn", "--estimator", "nope", "--out", tmp.resolve("x").toString())).isEqualTo(1);
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("Unknown estimator 'nope'", "one-step");
+  }
+
+  @Test
+  void shortRunWritesEveryArtifact(@TempDir Path tmp) throws Exception {
+    Path dir = tmp.resolve("run");
+    assertThat(run(args(dir, "2", "plain,one-step,evograd"))).isZero();
+    for (String f : List.of("metrics.csv", "metrics.jsonl", "provenance.json", "report.md",
+        "plots/test-accuracy.png", "plots/learning-curves.png", "plots/weight-function.png",
+        "plots/weights-one-step.png", "plots/weights-evograd.png", "checkpoints/state.bin")) {
+      assertThat(dir.resolve(f)).as(f).isNotEmptyFile();
+    }
+    List<Map<String, Object>> rows = MetricsLog.readRows(dir.resolve("metrics.jsonl"));
+    assertThat(rows).hasSize(6);
+    assertThat(rows.get(0)).containsKeys("test_acc", "train_acc_observed", "train_acc_true",
+        "weight_clean", "weight_noisy", "auroc", "ms_per_iter");
+    String prov = Files.readString(dir.resolve("provenance.json"));
+    assertThat(prov).contains("\"seeds\"", "\"backend\"", "sha256:", "\"rate\"", "one-step");
+    String report = Files.readString(dir.resolve("report.md"));
+    assertThat(report).contains("ms / iteration", "plain", "one-step", "evograd", "plots/test-accuracy.png");
+  }
+
+  @Test
+  void resumeAfterAKillGivesTheIdenticalResult(@TempDir Path tmp) throws Exception {
+    Path whole = tmp.resolve("whole");
+    Path killed = tmp.resolve("killed");
+    assertThat(run(args(whole, "3", "plain,one-step,evograd"))).isZero();
+    // Stop (as if killed) in the middle of the second method, then again in the third.
+    assertThat(run(args(killed, "3", "plain,one-step,evograd", "--stop-after", "4"))).isEqualTo(3);
+    assertThat(run(args(killed, "3", "plain,one-step,evograd", "--resume", "--stop-after", "3"))).isEqualTo(3);
+    assertThat(run(args(killed, "3", "plain,one-step,evograd", "--resume"))).isZero();
+    List<Map<String, Object>> a = MetricsLog.readRows(whole.resolve("metrics.jsonl"));
+    List<Map<String, Object>> b = MetricsLog.readRows(killed.resolve("metrics.jsonl"));
+    assertThat(b).hasSize(a.size());
+    for (int i = 0; i < a.size(); i++) {
+      Map<String, Object> ra = new java.util.LinkedHashMap<>(a.get(i));
+      Map<String, Object> rb = new java.util.LinkedHashMap<>(b.get(i));
+      ra.remove("ms_per_iter"); // wall-clock time is the one thing that may differ
+      rb.remove("ms_per_iter");
+      assertThat(rb).as("row %d", i).isEqualTo(ra);
+    }
+    for (String m : List.of("plain", "one-step", "evograd")) {
+      String f = "checkpoints/final-s1-" + m + ".bin"; // λ and per-sample losses and weights
+      assertThat(Files.readAllBytes(killed.resolve(f))).as(f).isEqualTo(Files.readAllBytes(whole.resolve(f)));
+    }
+  }
+}
