@@ -1,0 +1,182 @@
+package dev.bilevel.estimator.unroll;
+
+import dev.bilevel.data.Batch;
+import dev.bilevel.dsl.Level;
+import dev.bilevel.optim.OptimizerSpec;
+import dev.bilevel.optim.Sgd;
+import dev.bilevel.secondorder.SecondOrder;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The inner update map the engine applies, for the optimizers whose Jacobians the unrolled
+ * estimators implement: SGD, and SGD with ND4J's Nesterov momentum, both with coupled L2 weight
+ * decay wd. With the effective gradient g_t = ∇θ L_in(θ_{t−1}, λ; D_t) + wd·θ_{t−1}, ND4J's
+ * {@code Nesterovs} updater computes
+ *
+ * <pre>
+ *   v_t = μ v_{t−1} − η_t g_t
+ *   θ_t = θ_{t−1} − μ v_{t−1} + (1 + μ) v_t  =  θ_{t−1} + μ² v_{t−1} − (1 + μ) η_t g_t
+ * </pre>
+ *
+ * (μ = 0 is plain SGD: v plays no part). The state is s = (θ, v); with H_t = ∇²θ L_in + wd·I and
+ * M_t = ∂²L_in/∂θ∂λ, both at (θ_{t−1}, λ; D_t), the Jacobians of that joint map are
+ *
+ * <pre>
+ *   A_t = [[I − (1+μ)η_t H_t, μ² I], [−η_t H_t, μ I]]      B_t = [−(1+μ)η_t M_t ; −η_t M_t]
+ * </pre>
+ *
+ * <p>Every product is a central difference of first-order gradients ({@link SecondOrder}).
+ * Internal: public only so that the {@code reverse}, {@code forward} and {@code drmad} packages can
+ * share it.
+ */
+public final class InnerDynamics {
+  private final double momentum;
+  private final double weightDecay;
+
+  private InnerDynamics(double momentum, double weightDecay) {
+    this.momentum = momentum;
+    this.weightDecay = weightDecay;
+  }
+
+  /**
+   * The dynamics of an inner optimizer.
+   *
+   * @param estimator the estimator's name, for the message
+   * @throws IllegalArgumentException naming the optimizer when it is not SGD or SGD with momentum
+   */
+  public static InnerDynamics of(OptimizerSpec spec, String estimator) {
+    if (spec instanceof Sgd sgd) {
+      return new InnerDynamics(sgd.momentum(), sgd.weightDecay());
+    }
+    throw new IllegalArgumentException(unsupported(spec, estimator));
+  }
+
+  /** The refusal message for an inner optimizer this map does not model. */
+  public static String unsupported(OptimizerSpec spec, String estimator) {
+    return "The " + estimator + " estimator cannot differentiate through the inner optimizer "
+        + spec.getClass().getSimpleName() + ": it supports SGD and SGD with momentum"
+        + " (Sgd.of(lr).momentum(mu)). Train the inner level with Sgd, or choose an estimator that"
+        + " does not unroll the optimizer: finite-difference, neumann or conjugate-gradient.";
+  }
+
+  public double momentum() {
+    return momentum;
+  }
+
+  public double weightDecay() {
+    return weightDecay;
+  }
+
+  /**
+   * The adjoint (row vector) of the state s = (θ, v), updated in place by {@link #pullBack}. At the
+   * end of the window it is (∇θ L_out(θ_T), 0).
+   */
+  public static final class Adjoint {
+    private INDArray theta;
+    private INDArray velocity;
+
+    public Adjoint(INDArray outerGradTheta) {
+      this.theta = outerGradTheta.dup();
+      this.velocity = null;
+    }
+
+    /** The θ part, α_θ. */
+    public INDArray theta() {
+      return theta;
+    }
+  }
+
+  /**
+   * One reverse step at step t: returns α·B_t (λ-sized) and replaces α by α·A_t unless {@code last}.
+   * With w = (1+μ) α_θ + α_v:
+   *
+   * <pre>
+   *   α·B_t = −η_t M_tᵀ w
+   *   α_θ ← α_θ − η_t H_t w,   α_v ← μ² α_θ + μ α_v
+   * </pre>
+   *
+   * Costs two gradient evaluations of L_in (one central difference along w).
+   *
+   * @param thetaBefore θ_{t−1} at which A_t and B_t are evaluated
+   * @param last true for the last step of the sweep: α is not needed afterwards, so only M_tᵀ w
+   *     is computed
+   */
+  public INDArray pullBack(SecondOrder products, INDArray thetaBefore, INDArray lambda, Batch batch,
+      double learningRate, Adjoint a, boolean last) {
+    INDArray w = a.velocity == null ? a.theta.mul(1 + momentum)
+        : a.theta.mul(1 + momentum).addi(a.velocity);
+    INDArray contribution;
+    INDArray hw = null;
+    if (last) {
+      contribution = products.mixedVector(Level.INNER, thetaBefore, lambda, batch, w);
+    } else {
+      SecondOrder.Products p = products.both(Level.INNER, thetaBefore, lambda, batch, w);
+      contribution = p.mixedVector();
+      hw = p.hessianVector();
+    }
+    if (!last) {
+      if (weightDecay != 0) {
+        hw.addi(w.mul(weightDecay));
+      }
+      INDArray newTheta = a.theta.sub(hw.muli(learningRate));
+      if (momentum != 0) {
+        INDArray newVelocity = a.theta.mul(momentum * momentum);
+        if (a.velocity != null) {
+          newVelocity.addi(a.velocity.mul(momentum));
+        }
+        a.velocity = newVelocity;
+      }
+      a.theta = newTheta;
+    }
+    return contribution.muli(-learningRate);
+  }
+
+  /**
+   * The tangent Z = ds/dλ_j of one λ coordinate (θ and v parts), advanced in place by {@link
+   * #pushForward}. It starts at zero: the window's θ_0 and v_0 are constants.
+   */
+  public static final class Tangent {
+    private INDArray theta;
+    private INDArray velocity;
+
+    public Tangent(INDArray zeros) {
+      this.theta = zeros.dup();
+      this.velocity = zeros.dup();
+    }
+
+    /** dθ/dλ_j. */
+    public INDArray theta() {
+      return theta;
+    }
+  }
+
+  /**
+   * One forward step: Z ← A_t Z + B_t e_j. With u = H_t Z_θ + M_t e_j (the change of the effective
+   * gradient along (Z_θ, e_j)):
+   *
+   * <pre>
+   *   Z_θ ← Z_θ + μ² Z_v − (1+μ) η_t u,   Z_v ← μ Z_v − η_t u
+   * </pre>
+   *
+   * Costs two gradient evaluations of L_in for H_t·Z_θ (none while Z_θ = 0), on top of the two
+   * the caller spends on M_t e_j.
+   *
+   * @param mixedColumn M_t e_j ({@link SecondOrder#crossVector}), or null when λ does not reach L_in
+   */
+  public void pushForward(SecondOrder products, INDArray thetaBefore, INDArray lambda, Batch batch,
+      double learningRate, Tangent z, INDArray mixedColumn) {
+    INDArray u = products.hessianVector(Level.INNER, thetaBefore, lambda, batch, z.theta);
+    if (weightDecay != 0) {
+      u.addi(z.theta.mul(weightDecay));
+    }
+    if (mixedColumn != null) {
+      u.addi(mixedColumn);
+    }
+    INDArray newTheta = z.theta.sub(u.mul((1 + momentum) * learningRate));
+    if (momentum != 0) {
+      newTheta.addi(z.velocity.mul(momentum * momentum));
+      z.velocity = z.velocity.mul(momentum).subi(u.mul(learningRate));
+    }
+    z.theta = newTheta;
+  }
+}
