@@ -1,0 +1,1198 @@
+package dev.bilevel.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import com.google.inject.util.Modules;
+import dev.bilevel.backend.Backend;
+import dev.bilevel.backend.BackendInfo;
+import dev.bilevel.backend.BackendOptions;
+import dev.bilevel.backend.CpuFeatures;
+import dev.bilevel.backend.NativeBuild;
+import dev.bilevel.backend.Nd4jBackend;
+import dev.bilevel.data.Batch;
+import dev.bilevel.dsl.Bilevel;
+import dev.bilevel.dsl.BilevelProblem;
+import dev.bilevel.dsl.Init;
+import dev.bilevel.dsl.Net;
+import dev.bilevel.dsl.ProblemBuilder;
+import dev.bilevel.engine.BilevelTrainer;
+import dev.bilevel.engine.StepEvent;
+import dev.bilevel.engine.TrainingRun;
+import dev.bilevel.estimator.EstimatorRegistry;
+import dev.bilevel.estimator.HypergradientEstimator;
+import dev.bilevel.estimator.TrajectoryNeeds;
+import dev.bilevel.estimator.firstorder.FirstOrder;
+import dev.bilevel.inject.BilevelModule;
+import dev.bilevel.optim.Adam;
+import dev.bilevel.optim.Sgd;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordedFrame;
+import jdk.jfr.consumer.RecordedStackTrace;
+import jdk.jfr.consumer.RecordedThread;
+import jdk.jfr.consumer.RecordingFile;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The performance harness of issue 5: one run prints, with machine, backend, threads and versions,
+ *
+ * <ol>
+ *   <li>ms per plain training step (forward + backward + SGD update, FP32, batch 100) of the MLP
+ *       784-256-256-10 and the small CNN, built with the DSL and stepped by {@link TrainingRun},
+ *       next to PyTorch on one CPU thread ({@code scripts/torch_reference.py}) when torch is
+ *       importable, and the achieved GFLOP/s against a measured sgemm peak;
+ *   <li>for every registered estimator, one meta-iteration's time as a ratio to a plain step, on
+ *       the Meta-Weight-Net problem (that MLP + a 1-100-1 weighting net) and on the CNN with the
+ *       same weighting net; trajectory estimators get a window of T inner steps;
+ *   <li>a JFR profile of the benchmark thread: share of samples inside ND4J's native op calls,
+ *       other native ND4J calls, and Java (SameDiff bookkeeping, our glue, the JDK);
+ *   <li>peak memory (peak RSS from {@code /proc/self/status} VmHWM, which holds ND4J's native
+ *       buffers, and the heap) per estimator, one child JVM per point, over a width sweep and, for
+ *       estimators that keep a window, over T;
+ *   <li>the largest MLP width each estimator can meta-train under a fixed peak-RSS budget,
+ *       extrapolated linearly in the parameter count from the measured widths.
+ * </ol>
+ *
+ * <p>Run (from the repository root):
+ *
+ * <pre>
+ * mvn -o -q -pl framework compile dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt
+ * java -Xmx3g -cp framework/target/classes:$(cat /tmp/cp.txt) dev.bilevel.bench.PerfBench
+ * </pre>
+ *
+ * <p>Options: {@code --quick} (few steps and points: a smoke run), {@code --threads N} (OpenMP and
+ * BLAS threads; default {@link BackendOptions#defaults()}), {@code --build GENERIC|ONEDNN_AVX2|AUTO},
+ * {@code --sections plain,meta,profile,memory} (default all), {@code --T n} (window, default 5),
+ * {@code --widths 256,512,...}, {@code --Ts 5,10,20}, {@code --budget-mb M} (default 2048),
+ * {@code --torch-script PATH}, {@code --meta-seconds S} (time cap per estimator and model,
+ * default 90).
+ */
+public final class PerfBench {
+
+  static final int BATCH = 100;
+  private static final String RESULT = "RESULT ";
+  private static final String MEM_CHILD = "--mem-child";
+  private static final String PLAIN = "plain";
+
+  private PerfBench() {}
+
+  /** Command-line options. */
+  static final class Opts {
+    boolean quick;
+    int threads = -1;
+    NativeBuild build = NativeBuild.AUTO;
+    List<String> sections = List.of("plain", "meta", "profile", "memory");
+    int window = 5;
+    List<Integer> widths = List.of(256, 512, 1024, 2048);
+    List<Integer> ts = List.of(5, 10, 20);
+    double budgetMb = 2048;
+    String torchScript;
+    double metaSeconds = 90;
+
+    static Opts parse(String[] args) {
+      Opts o = new Opts();
+      boolean widthsSet = false;
+      boolean tsSet = false;
+      for (int i = 0; i < args.length; i++) {
+        switch (args[i]) {
+          case "--quick" -> o.quick = true;
+          case "--threads" -> o.threads = Integer.parseInt(args[++i]);
+          case "--build" -> o.build = NativeBuild.valueOf(args[++i].toUpperCase(Locale.ROOT));
+          case "--sections" -> o.sections = List.of(args[++i].split(","));
+          case "--T" -> o.window = Integer.parseInt(args[++i]);
+          case "--widths" -> {
+            o.widths = ints(args[++i]);
+            widthsSet = true;
+          }
+          case "--Ts" -> {
+            o.ts = ints(args[++i]);
+            tsSet = true;
+          }
+          case "--budget-mb" -> o.budgetMb = Double.parseDouble(args[++i]);
+          case "--torch-script" -> o.torchScript = args[++i];
+          case "--meta-seconds" -> o.metaSeconds = Double.parseDouble(args[++i]);
+          default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+        }
+      }
+      if (o.quick) {
+        if (!widthsSet) {
+          o.widths = List.of(128, 256);
+        }
+        if (!tsSet) {
+          o.ts = List.of(5, 10);
+        }
+        o.metaSeconds = Math.min(o.metaSeconds, 20);
+      }
+      return o;
+    }
+
+    BackendOptions backendOptions() {
+      BackendOptions b = BackendOptions.defaults().withNativeBuild(build);
+      return threads >= 0 ? b.withThreads(threads, threads) : b;
+    }
+
+    List<String> childArgs() {
+      List<String> a = new ArrayList<>();
+      if (threads >= 0) {
+        a.add("--threads");
+        a.add(Integer.toString(threads));
+      }
+      a.add("--build");
+      a.add(build.name());
+      return a;
+    }
+
+    private static List<Integer> ints(String s) {
+      List<Integer> r = new ArrayList<>();
+      for (String p : s.split(",")) {
+        r.add(Integer.parseInt(p.trim()));
+      }
+      return r;
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    int child = Arrays.asList(args).indexOf(MEM_CHILD);
+    if (child >= 0) {
+      List<String> rest = new ArrayList<>(Arrays.asList(args));
+      List<String> spec = new ArrayList<>(rest.subList(child + 1, child + 5));
+      rest.subList(child, child + 5).clear();
+      memChild(Opts.parse(rest.toArray(String[]::new)), spec);
+      return;
+    }
+    driver(Opts.parse(args));
+  }
+
+  // ------------------------------------------------------------------------------ problems
+
+  /** The two benchmark classifiers. */
+  enum Model {
+    MLP,
+    CNN;
+
+    long[] inputShape() {
+      return this == MLP ? new long[] {-1, 784} : new long[] {-1, 1, 28, 28};
+    }
+
+    Consumer<Net> net(long width) {
+      return this == MLP
+          ? n -> n.dense(784, width).relu().dense(width, width).relu().dense(width, 10)
+          : n -> n.conv2d(1, 32, 3).relu().maxPool(2).conv2d(32, 64, 3).relu().maxPool(2)
+              .flatten().dense(3136, 10);
+    }
+
+    /**
+     * FLOPs of one training step: 3 x the forward multiply-adds of the matmuls and convolutions
+     * (x2 for multiply and add), the usual convention; element-wise ops are not counted.
+     */
+    double trainFlops(long width) {
+      double fwd;
+      if (this == MLP) {
+        fwd = 2.0 * BATCH * (784.0 * width + (double) width * width + 10.0 * width);
+      } else {
+        fwd = 2.0 * BATCH * (28 * 28 * 32 * 9.0 + 14 * 14 * 64 * 9.0 * 32 + 3136 * 10.0);
+      }
+      return 3 * fwd;
+    }
+
+    String label(long width) {
+      return this == MLP ? "MLP 784-" + width + "-" + width + "-10"
+          : "CNN c32-c64-fc10";
+    }
+  }
+
+  /** The plain problem: λ is a dummy scalar that only the (never evaluated) outer objective sees. */
+  static BilevelProblem plainProblem(Model m, long width) {
+    return Bilevel.problem("plain-" + m.name().toLowerCase(Locale.ROOT))
+        .input("x", m.inputShape()).input("y", -1, 10)
+        .inner("classifier", m.net(width))
+        .metaParams("unused", p -> p.param("lambda", Init.zeros(), 1))
+        .innerObjective(f -> f.meanCrossEntropy(f.inner("classifier").apply(f.input("x")),
+            f.input("y")))
+        .outerObjective(f -> f.meanCrossEntropy(f.inner("classifier").apply(f.input("x")),
+            f.input("y")).add(f.meta("unused").params().get(0).sum().mul(0.0)))
+        .innerOptimizer(Sgd.of(0.05))
+        .outerOptimizer(Adam.of(1e-3))
+        .metaUpdateEvery(1_000_000_000)
+        .baseFirst()
+        .build();
+  }
+
+  /**
+   * Meta-Weight-Net: the classifier's per-sample losses weighted by a 1-100-1 net of the (stopped)
+   * losses; the outer objective is the plain mean cross-entropy on a meta batch.
+   */
+  static BilevelProblem mwnProblem(Model m, long width, int metaEvery) {
+    ProblemBuilder b = Bilevel.problem("mwn-" + m.name().toLowerCase(Locale.ROOT))
+        .input("x", m.inputShape()).input("y", -1, 10)
+        .inner("classifier", m.net(width))
+        .meta("vnet", n -> n.dense(1, 100).relu().dense(100, 1).sigmoid())
+        .innerObjective(f -> {
+          var losses = f.perSampleCrossEntropy(f.inner("classifier").apply(f.input("x")),
+              f.input("y"));
+          var w = f.meta("vnet").apply(f.stopGradient(losses).reshape(-1, 1));
+          return f.weightedMean(losses, w);
+        })
+        .outerObjective(f -> f.meanCrossEntropy(f.inner("classifier").apply(f.input("x")),
+            f.input("y")))
+        .innerOptimizer(Sgd.of(0.05))
+        .outerOptimizer(Adam.of(1e-3))
+        .metaUpdateEvery(metaEvery)
+        .metaFirst();
+    return b.build();
+  }
+
+  /** Rotating random batches (uniform inputs, random one-hot labels), fixed seeds. */
+  static final class Data {
+    private final List<Batch> batches = new ArrayList<>();
+    private int next;
+
+    Data(Model m, int count, long seed) {
+      Random rnd = new Random(seed);
+      long[] shape = m.inputShape().clone();
+      shape[0] = BATCH;
+      for (int i = 0; i < count; i++) {
+        Nd4j.getRandom().setSeed(seed + i);
+        INDArray x = Nd4j.rand(DataType.FLOAT, shape);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, BATCH, 10);
+        for (int r = 0; r < BATCH; r++) {
+          y.putScalar(r, rnd.nextInt(10), 1.0);
+        }
+        Map<String, INDArray> v = new HashMap<>();
+        v.put("x", x);
+        v.put("y", y);
+        batches.add(new Batch(v, seed * 31 + i));
+      }
+    }
+
+    Batch next() {
+      Batch b = batches.get(next);
+      next = (next + 1) % batches.size();
+      return b;
+    }
+  }
+
+  /** The injector's trainer and registry, on the backend this process started. */
+  record Framework(BilevelTrainer trainer, EstimatorRegistry registry) {
+    static Framework create(Backend backend) {
+      Injector inj = Guice.createInjector(Modules.override(new BilevelModule())
+          .with(b -> b.bind(Backend.class).toInstance(backend)));
+      return new Framework(inj.getInstance(BilevelTrainer.class),
+          inj.getInstance(EstimatorRegistry.class));
+    }
+  }
+
+  // -------------------------------------------------------------------------------- driver
+
+  private static void driver(Opts o) throws Exception {
+    Instant started = Instant.now();
+    Nd4jBackend backend = Nd4jBackend.start(o.backendOptions());
+    BackendInfo info = backend.info();
+    Framework fw = Framework.create(backend);
+
+    System.out.println("PerfBench (issue 5)" + (o.quick ? " --quick" : "") + ", started "
+        + started);
+    System.out.println("  machine  " + CpuFeatures.detect().describe() + "; "
+        + Runtime.getRuntime().availableProcessors() + " cores seen by the JVM; "
+        + String.format(Locale.ROOT, "%.1f", totalMemMb() / 1024) + " GiB RAM");
+    System.out.println("  java     " + Runtime.version() + ", max heap "
+        + Runtime.getRuntime().maxMemory() / (1 << 20) + " MB; git " + gitHead());
+    Map<String, String> im = info.asMap();
+    System.out.println("  backend  nd4j " + info.nd4jVersion() + ", loaded " + info.nativeBuild()
+        + " (requested " + info.requestedBuild() + ", " + info.buildSelection() + "), native "
+        + info.nativeFeatures() + ", BLAS " + info.blasVendor());
+    System.out.println("  threads  omp " + info.ompThreads() + ", libnd4j pool "
+        + info.poolThreads() + ", master " + info.masterThreads() + ", BLAS " + info.blasThreads()
+        + "; options " + o.backendOptions() + "; env OMP_NUM_THREADS="
+        + System.getenv("OMP_NUM_THREADS"));
+    System.out.println("  estimators registered: " + fw.registry().names());
+    if (im.isEmpty()) {
+      System.out.println("  (no backend info)");
+    }
+
+    Map<Model, Double> plainMs = new LinkedHashMap<>();
+    if (o.sections.contains("plain") || o.sections.contains("meta")) {
+      plainMs = sectionPlain(o, fw, info);
+    }
+    if (o.sections.contains("meta")) {
+      sectionMeta(o, fw, plainMs);
+    }
+    if (o.sections.contains("profile")) {
+      sectionProfile(o, fw);
+    }
+    if (o.sections.contains("memory")) {
+      sectionMemory(o, fw);
+    }
+    System.out.printf(Locale.ROOT, "%nPerfBench done in %.0f s%n",
+        Duration.between(started, Instant.now()).toMillis() / 1e3);
+  }
+
+  /** CPU time other processes took while a section ran, as a share of all cores. */
+  static final class Load {
+    private final long[] cpu0 = BackendBench.cpuJiffies();
+    private final long own0 = processCpuNanos();
+    private final long t0 = System.nanoTime();
+
+    String describe() {
+      long[] cpu1 = BackendBench.cpuJiffies();
+      double wallMs = (System.nanoTime() - t0) / 1e6;
+      double busyMs = (cpu1[0] - cpu0[0]) * 10.0;
+      double ownMs = (processCpuNanos() - own0) / 1e6;
+      double foreign = cpu0[1] == 0 ? Double.NaN
+          : Math.max(0, busyMs - ownMs) / (wallMs * Runtime.getRuntime().availableProcessors());
+      return String.format(Locale.ROOT,
+          "section took %.0f s; other processes used %.0f%% of the cores meanwhile", wallMs / 1e3,
+          100 * foreign);
+    }
+  }
+
+  // ------------------------------------------------------------------------ 1. plain steps
+
+  private static Map<Model, Double> sectionPlain(Opts o, Framework fw, BackendInfo info) {
+    System.out.println();
+    System.out.println("== 1. Plain training step (forward + backward + SGD update, FP32, batch "
+        + BATCH + "), DSL problem stepped by TrainingRun ==");
+    Load load = new Load();
+    Map<Model, Double> ms = new LinkedHashMap<>();
+    Map<Model, Double> innerMs = new LinkedHashMap<>();
+    Map<Model, String> trend = new LinkedHashMap<>();
+    for (Model m : Model.values()) {
+      BilevelProblem p = plainProblem(m, 256);
+      TrainingRun run = fw.trainer().start(p, 42, fw.registry().get(FirstOrder.NAME));
+      Data d = new Data(m, 8, 1);
+      int warm = m == Model.MLP ? (o.quick ? 5 : 30) : (o.quick ? 2 : 5);
+      int steps = m == Model.MLP ? (o.quick ? 10 : 100) : (o.quick ? 4 : 25);
+      double first = 0;
+      double last = 0;
+      double[] wall = new double[steps];
+      double[] inner = new double[steps];
+      for (int i = 0; i < warm + steps; i++) {
+        long t0 = System.nanoTime();
+        StepEvent ev = run.step(d.next(), () -> {
+          throw new IllegalStateException("plain problem ran a meta-update");
+        });
+        long t = System.nanoTime() - t0;
+        if (i == 0) {
+          first = ev.innerLoss();
+        }
+        last = ev.innerLoss();
+        if (i >= warm) {
+          wall[i - warm] = t / 1e6;
+          inner[i - warm] = ev.innerNanos() / 1e6;
+        }
+      }
+      ms.put(m, median(wall));
+      innerMs.put(m, median(inner));
+      trend.put(m, String.format(Locale.ROOT, "%.3f->%.3f", first, last));
+    }
+
+    // sgemm peak, as in BackendBench: 1024^3 FP32 BLAS gemm, at the run's BLAS threads and at
+    // every core.
+    int runBlas = Nd4j.factory().blas().getMaxThreads();
+    double gemmRun = sgemmGflops(o.quick);
+    int cores = Runtime.getRuntime().availableProcessors();
+    double gemmAll = gemmRun;
+    if (cores != runBlas) {
+      Nd4j.factory().blas().setMaxThreads(cores);
+      gemmAll = sgemmGflops(o.quick);
+      Nd4j.factory().blas().setMaxThreads(runBlas);
+    }
+    double gemmOne = gemmRun;
+    if (runBlas != 1) {
+      Nd4j.factory().blas().setMaxThreads(1);
+      gemmOne = sgemmGflops(o.quick);
+      Nd4j.factory().blas().setMaxThreads(runBlas);
+    }
+    double peakRun = runBlas == 1 ? gemmOne : runBlas == cores ? gemmAll : gemmRun;
+
+    JsonNode torch = torch(o);
+    System.out.printf(Locale.ROOT, "sgemm 1024^3 (OpenBLAS gemm): %.1f GFLOP/s on 1 thread,"
+        + " %.1f GFLOP/s on %d threads (this run's BLAS threads: %d -> peak used below %.1f)%n",
+        gemmOne, gemmAll, cores, runBlas, peakRun);
+    System.out.printf(Locale.ROOT, "%-20s %10s %10s %14s %8s %10s %9s %s%n", "model", "ms/step",
+        "inner ms", "torch 1t ms", "ours/pt", "GFLOP/s", "% peak", "loss first->last");
+    for (Model m : Model.values()) {
+      double t = ms.get(m);
+      double gf = m.trainFlops(256) / (t * 1e6);
+      String pt = "n/a";
+      String ratio = "n/a";
+      if (torch != null && torch.has(m == Model.MLP ? "mlp_ms" : "cnn_ms")) {
+        double tm = torch.get(m == Model.MLP ? "mlp_ms" : "cnn_ms").asDouble();
+        pt = String.format(Locale.ROOT, "%.2f", tm);
+        ratio = String.format(Locale.ROOT, "%.2fx", t / tm);
+      }
+      System.out.printf(Locale.ROOT, "%-20s %10.2f %10.2f %14s %8s %10.1f %8.0f%% %s%n",
+          m.label(256), t, innerMs.get(m), pt, ratio, gf, 100 * gf / peakRun, trend.get(m));
+    }
+    if (torch != null) {
+      System.out.println("torch: " + torch);
+    }
+    System.out.println("ms/step = wall time of TrainingRun.step (median); inner ms = its"
+        + " innerNanos (evaluate + optimizer step); GFLOP/s counts 3 x forward matmul/conv FLOPs"
+        + " (MLP " + fmt1(Model.MLP.trainFlops(256) / 1e6) + " MFLOP, CNN "
+        + fmt1(Model.CNN.trainFlops(256) / 1e6) + " MFLOP per step)");
+    System.out.println(load.describe());
+    return ms;
+  }
+
+  private static double sgemmGflops(boolean quick) {
+    int n = 1024;
+    INDArray x = Nd4j.rand(DataType.FLOAT, n, n);
+    INDArray y = Nd4j.rand(DataType.FLOAT, n, n);
+    INDArray c = Nd4j.create(DataType.FLOAT, n, n);
+    int warm = quick ? 2 : 5;
+    int reps = quick ? 5 : 20;
+    double[] t = new double[reps];
+    for (int i = 0; i < warm + reps; i++) {
+      long t0 = System.nanoTime();
+      Nd4j.getBlasWrapper().level3().gemm(x, y, c, false, false, 1.0, 0.0);
+      if (i >= warm) {
+        t[i - warm] = (System.nanoTime() - t0) / 1e6;
+      }
+    }
+    return 2.0 * n * n * n / (median(t) * 1e6);
+  }
+
+  /** Runs the PyTorch peer; null (with a printed reason) when torch or the script is missing. */
+  private static JsonNode torch(Opts o) {
+    Path script = o.torchScript != null ? Path.of(o.torchScript) : findTorchScript();
+    if (script == null) {
+      System.out.println("torch column: n/a (scripts/torch_reference.py not found from "
+          + Path.of("").toAbsolutePath() + "; pass --torch-script)");
+      return null;
+    }
+    Path python = Path.of("/usr/bin/python3");
+    if (!Files.isExecutable(python)) {
+      System.out.println("torch column: n/a (no /usr/bin/python3)");
+      return null;
+    }
+    try {
+      List<String> cmd = new ArrayList<>(List.of(python.toString(), script.toString(),
+          "--threads", "1"));
+      if (o.quick) {
+        cmd.add("--quick");
+      }
+      ProcessBuilder pb = new ProcessBuilder(cmd);
+      pb.environment().put("OMP_NUM_THREADS", "1");
+      pb.environment().put("OPENBLAS_NUM_THREADS", "1");
+      Process p = pb.start();
+      String out;
+      String err;
+      try (InputStream in = p.getInputStream(); InputStream es = p.getErrorStream()) {
+        out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        err = new String(es.readAllBytes(), StandardCharsets.UTF_8);
+      }
+      if (!p.waitFor(20, TimeUnit.MINUTES)) {
+        p.destroyForcibly();
+        System.out.println("torch column: n/a (script timed out)");
+        return null;
+      }
+      if (p.exitValue() != 0) {
+        System.out.println("torch column: n/a (" + (p.exitValue() == 3 ? "" : "exit "
+            + p.exitValue() + ": ") + err.strip().lines().reduce((a, b) -> b).orElse("") + ")");
+        return null;
+      }
+      String last = out.strip().lines().reduce((a, b) -> b).orElse("{}");
+      return new ObjectMapper().readTree(last);
+    } catch (IOException e) {
+      System.out.println("torch column: n/a (" + e.getMessage() + ")");
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  private static Path findTorchScript() {
+    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+      Path s = d.resolve("scripts/torch_reference.py");
+      if (Files.isRegularFile(s)) {
+        return s;
+      }
+    }
+    return null;
+  }
+
+  // ------------------------------------------------------------------- 2. meta-iterations
+
+  /** Timing of one estimator on one problem. */
+  record MetaTiming(String estimator, int window, double metaMs, double innerMs, int metas,
+      String refused) {}
+
+  private static void sectionMeta(Opts o, Framework fw, Map<Model, Double> plainMs) {
+    System.out.println();
+    System.out.println("== 2. One meta-iteration per estimator, as a ratio to a plain step ==");
+    System.out.println("Meta-Weight-Net problem: classifier + weighting net 1-100-1 (sigmoid),"
+        + " weighted mean CE inside, mean CE outside; online estimators meta-update every step,"
+        + " estimators that keep a window every T=" + o.window + " steps (cost per meta-iteration,"
+        + " i.e. per window). Median over measured meta-iterations after "
+        + (o.quick ? 1 : 2) + " warm-up ones; at most " + fmt0(o.metaSeconds) + " s each.");
+    Load load = new Load();
+    for (Model m : Model.values()) {
+      double plain = plainMs.get(m);
+      System.out.println();
+      System.out.printf(Locale.ROOT, "%s, plain step %.2f ms%n", m.label(256), plain);
+      System.out.printf(Locale.ROOT, "%-20s %6s %6s %12s %10s %10s %12s %s%n", "estimator", "T",
+          "n", "meta ms", "meta/plain", "inner ms", "(in+meta/T)", "");
+      for (String name : fw.registry().names()) {
+        MetaTiming t = timeMeta(o, fw, m, name);
+        if (t.refused() != null) {
+          System.out.printf(Locale.ROOT, "%-20s %6d %6s %12s %10s %10s %12s %s%n", name,
+              t.window(), "-", "refused", "-", "-", "-", t.refused());
+          continue;
+        }
+        double perStep = (t.innerMs() + t.metaMs() / t.window()) / plain;
+        System.out.printf(Locale.ROOT, "%-20s %6d %6d %12.2f %9.2fx %10.2f %11.2fx%n", name,
+            t.window(), t.metas(), t.metaMs(), t.metaMs() / plain, t.innerMs(), perStep);
+      }
+    }
+    System.out.println("meta/plain = meta-iteration (estimator + outer Adam step) / plain step;"
+        + " inner ms = the MWN inner update (weighting net included); (in+meta/T) = amortised"
+        + " cost of a training step with meta-learning, as a multiple of a plain step");
+    System.out.println(load.describe());
+  }
+
+  private static MetaTiming timeMeta(Opts o, Framework fw, Model m, String name) {
+    HypergradientEstimator est = fw.registry().get(name);
+    int window = est.needs() == TrajectoryNeeds.NONE ? 1 : o.window;
+    int warmMetas = o.quick ? 1 : 2;
+    int wantMetas = o.quick ? 2 : (m == Model.MLP ? 10 : 5);
+    TrainingRun run = fw.trainer().start(mwnProblem(m, 256, window), 42, est);
+    Data inner = new Data(m, 8, 11);
+    Data outer = new Data(m, 4, 97);
+    List<Double> meta = new ArrayList<>();
+    List<Double> in = new ArrayList<>();
+    int metas = 0;
+    long deadline = System.nanoTime() + (long) (o.metaSeconds * 1e9);
+    try {
+      while (meta.size() < wantMetas && System.nanoTime() < deadline) {
+        StepEvent ev = run.step(inner.next(), outer::next);
+        if (ev.metaUpdated()) {
+          metas++;
+          if (metas > warmMetas) {
+            meta.add(ev.metaNanos() / 1e6);
+          }
+        }
+        if (metas > warmMetas || (metas == warmMetas && !ev.metaUpdated())) {
+          in.add(ev.innerNanos() / 1e6);
+        }
+      }
+    } catch (RuntimeException e) {
+      return new MetaTiming(name, window, Double.NaN, Double.NaN, 0,
+          e.getClass().getSimpleName() + ": " + e.getMessage());
+    }
+    if (meta.isEmpty()) {
+      return new MetaTiming(name, window, Double.NaN, Double.NaN, 0,
+          "no measured meta-iteration within " + fmt0(o.metaSeconds) + " s");
+    }
+    return new MetaTiming(name, window, median(meta), median(in), meta.size(), null);
+  }
+
+  // ------------------------------------------------------------------------------ profile
+
+  private static void sectionProfile(Opts o, Framework fw) throws IOException {
+    System.out.println();
+    System.out.println("== Profile: where the benchmark thread's time goes (JFR, in-process) ==");
+    System.out.println("JFR jdk.ExecutionSample (thread in Java) and jdk.NativeMethodSample"
+        + " (thread in a native call) every 10 ms, benchmark thread only. 'ND4J op' = native"
+        + " frames named exec* (libnd4j op execution, the kernels; OpenMP workers are not JVM"
+        + " threads and are not sampled); 'ND4J other native' = other native ND4J/JavaCPP calls"
+        + " (allocation, shape info); Java = everything else (SameDiff bookkeeping, our glue, JDK).");
+    Load load = new Load();
+    double seconds = o.quick ? 3 : 15;
+    List<String[]> rows = new ArrayList<>();
+    for (Model m : Model.values()) {
+      TrainingRun run = fw.trainer().start(plainProblem(m, 256), 42,
+          fw.registry().get(FirstOrder.NAME));
+      Data d = new Data(m, 8, 1);
+      for (int i = 0; i < 5; i++) {
+        run.step(d.next(), () -> null);
+      }
+      rows.add(profile("plain " + m.name(), () -> run.step(d.next(), () -> null), seconds));
+    }
+    for (String est : List.of("evograd", "one-step")) {
+      if (!fw.registry().names().contains(est)) {
+        continue;
+      }
+      TrainingRun run = fw.trainer().start(mwnProblem(Model.MLP, 256, 1), 42,
+          fw.registry().get(est));
+      Data d = new Data(Model.MLP, 8, 11);
+      Data out = new Data(Model.MLP, 4, 97);
+      for (int i = 0; i < 5; i++) {
+        run.step(d.next(), out::next);
+      }
+      rows.add(profile("mwn MLP " + est, () -> run.step(d.next(), out::next), seconds));
+    }
+    System.out.printf(Locale.ROOT, "%-22s %8s %8s %10s %12s %8s %8s  %s%n", "workload", "samples",
+        "ND4J op", "ND4J other", "Java", "GC", "outside", "top frames outside ND4J ops");
+    for (String[] r : rows) {
+      System.out.println(String.join(" ", r));
+    }
+    System.out.println("outside = 1 - ND4J op share: time the thread is not inside a libnd4j op"
+        + " call; GC = collector time / wall time in the window (from GC MXBeans)");
+    System.out.println(load.describe());
+  }
+
+  private static String[] profile(String label, Runnable work, double seconds) throws IOException {
+    Path file = Files.createTempFile("perfbench", ".jfr");
+    long threadId = Thread.currentThread().getId();
+    long gc0 = gcMillis();
+    long t0 = System.nanoTime();
+    int steps = 0;
+    try (Recording r = new Recording()) {
+      r.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(10)).withStackTrace();
+      r.enable("jdk.NativeMethodSample").withPeriod(Duration.ofMillis(10)).withStackTrace();
+      r.start();
+      long end = System.nanoTime() + (long) (seconds * 1e9);
+      while (System.nanoTime() < end) {
+        work.run();
+        steps++;
+      }
+      r.stop();
+      r.dump(file);
+    }
+    double wallMs = (System.nanoTime() - t0) / 1e6;
+    double gcShare = (gcMillis() - gc0) / wallMs;
+    int op = 0;
+    int otherNative = 0;
+    int java = 0;
+    Map<String, Integer> outside = new TreeMap<>();
+    for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
+      String type = e.getEventType().getName();
+      boolean isNative = type.equals("jdk.NativeMethodSample");
+      if (!isNative && !type.equals("jdk.ExecutionSample")) {
+        continue;
+      }
+      RecordedThread t = e.getThread("sampledThread");
+      if (t == null || t.getJavaThreadId() != threadId) {
+        continue;
+      }
+      RecordedStackTrace st = e.getStackTrace();
+      if (st == null || st.getFrames().isEmpty()) {
+        continue;
+      }
+      RecordedFrame top = st.getFrames().get(0);
+      String cls = top.getMethod().getType().getName();
+      String method = top.getMethod().getName();
+      if (isNative && (cls.startsWith("org.nd4j") || cls.startsWith("org.bytedeco"))
+          && method.startsWith("exec")) {
+        op++;
+        continue;
+      }
+      if (isNative) {
+        otherNative++;
+      } else {
+        java++;
+      }
+      String key = (isNative ? "native " : "") + shortName(cls) + "." + method;
+      outside.merge(key, 1, Integer::sum);
+    }
+    Files.deleteIfExists(file);
+    int n = op + otherNative + java;
+    StringBuilder topFrames = new StringBuilder();
+    outside.entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue()).limit(4)
+        .forEach(en -> topFrames.append(en.getKey()).append(' ')
+            .append(pct(en.getValue(), n)).append("; "));
+    return new String[] {
+      String.format(Locale.ROOT, "%-22s", label),
+      String.format(Locale.ROOT, "%8d", n),
+      String.format(Locale.ROOT, "%8s", pct(op, n)),
+      String.format(Locale.ROOT, "%10s", pct(otherNative, n)),
+      String.format(Locale.ROOT, "%12s", pct(java, n)),
+      String.format(Locale.ROOT, "%8s", String.format(Locale.ROOT, "%.1f%%", 100 * gcShare)),
+      String.format(Locale.ROOT, "%8s", pct(n - op, n)),
+      " " + steps + " steps; " + topFrames
+    };
+  }
+
+  private static String shortName(String cls) {
+    String[] parts = cls.split("\\.");
+    return parts.length <= 2 ? cls : parts[parts.length - 2] + "." + parts[parts.length - 1];
+  }
+
+  private static String pct(int k, int n) {
+    return n == 0 ? "n/a" : String.format(Locale.ROOT, "%.1f%%", 100.0 * k / n);
+  }
+
+  private static long gcMillis() {
+    long s = 0;
+    for (GarbageCollectorMXBean g : ManagementFactory.getGarbageCollectorMXBeans()) {
+      s += Math.max(0, g.getCollectionTime());
+    }
+    return s;
+  }
+
+  // ----------------------------------------------------------------------------- 3/4. memory
+
+  /** One memory point: an estimator (or "plain") at an MLP width and a window T. */
+  record MemPoint(String estimator, int width, int window, Map<String, String> result) {
+    boolean ok() {
+      return result.containsKey("peakRssMb") && !result.containsKey("refused");
+    }
+
+    double get(String k) {
+      return Double.parseDouble(result.get(k));
+    }
+  }
+
+  private static void sectionMemory(Opts o, Framework fw) throws Exception {
+    System.out.println();
+    System.out.println("== 3. Peak memory per estimator (MWN MLP, one child JVM per point) ==");
+    System.out.println("Each child: -Xmx2g; builds the problem, runs 2 warm-up cycles, then "
+        + (o.quick ? 1 : 2) + " measured cycles of T inner steps that begin with a"
+        + " meta-update; before each cycle System.gc() and a reset of the kernel's peak RSS"
+        + " (/proc/self/clear_refs); peak RSS = VmHWM over the cycle (ND4J's buffers are native,"
+        + " so they live here, together with the heap); rest RSS = VmRSS just before the cycle;"
+        + " heap = sum of heap pools' peak use over the cycle (upper bound).");
+    Load load = new Load();
+    List<String> ests = new ArrayList<>();
+    ests.add(PLAIN);
+    ests.addAll(fw.registry().names());
+    Map<String, Boolean> windowed = new HashMap<>();
+    windowed.put(PLAIN, false);
+    for (String e : fw.registry().names()) {
+      windowed.put(e, fw.registry().get(e).needs() != TrajectoryNeeds.NONE);
+    }
+    String cp = BackendBench.childClassPath();
+    List<MemPoint> points = new ArrayList<>();
+    // Width sweep at T = o.window.
+    for (String e : ests) {
+      for (int w : o.widths) {
+        points.add(memChildRun(o, cp, e, w, o.window));
+        System.out.println("  measured " + describe(points.get(points.size() - 1)));
+      }
+    }
+    // T sweep at the smallest width, estimators that keep a window.
+    int w0 = o.widths.get(0);
+    List<MemPoint> tPoints = new ArrayList<>();
+    for (String e : ests) {
+      if (!windowed.get(e)) {
+        continue;
+      }
+      for (int t : o.ts) {
+        MemPoint p = t == o.window ? find(points, e, w0, t) : null;
+        if (p == null) {
+          p = memChildRun(o, cp, e, w0, t);
+          System.out.println("  measured " + describe(p));
+        }
+        tPoints.add(p);
+      }
+    }
+
+    System.out.println();
+    System.out.printf(Locale.ROOT, "Peak RSS / rest RSS / heap peak in MB, by MLP width (T=%d);"
+        + " slope = peak RSS growth per million θ parameters (least squares)%n", o.window);
+    StringBuilder h = new StringBuilder(String.format(Locale.ROOT, "%-20s", "estimator"));
+    for (int w : o.widths) {
+      h.append(String.format(Locale.ROOT, " %22s", "w=" + w + " (" + fmt2(params(w) / 1e6)
+          + "M)"));
+    }
+    h.append(String.format(Locale.ROOT, " %14s", "MB/M params"));
+    System.out.println(h);
+    Map<String, double[]> fits = new LinkedHashMap<>();
+    for (String e : ests) {
+      StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-20s", e));
+      List<double[]> xy = new ArrayList<>();
+      String refused = null;
+      for (int w : o.widths) {
+        MemPoint p = find(points, e, w, o.window);
+        if (p == null || !p.ok()) {
+          line.append(String.format(Locale.ROOT, " %22s", "refused"));
+          refused = p == null ? "missing" : p.result().getOrDefault("refused", "failed");
+          continue;
+        }
+        line.append(String.format(Locale.ROOT, " %22s", fmt0(p.get("peakRssMb")) + "/"
+            + fmt0(p.get("restRssMb")) + "/" + fmt0(p.get("heapPeakMb"))));
+        xy.add(new double[] {params(w) / 1e6, p.get("peakRssMb")});
+      }
+      if (xy.size() >= 2) {
+        double[] ab = fit(xy);
+        fits.put(e, ab);
+        line.append(String.format(Locale.ROOT, " %14.1f", ab[1]));
+      } else {
+        line.append(String.format(Locale.ROOT, " %14s", "-"));
+      }
+      System.out.println(line);
+      if (refused != null) {
+        System.out.println("    " + e + ": " + refused);
+      }
+    }
+
+    System.out.println();
+    System.out.printf(Locale.ROOT, "Growth with T (MLP width %d): peak RSS MB at each T, for"
+        + " estimators that keep a window (online estimators keep none: T does not enter)%n", w0);
+    StringBuilder th = new StringBuilder(String.format(Locale.ROOT, "%-20s", "estimator"));
+    for (int t : o.ts) {
+      th.append(String.format(Locale.ROOT, " %10s", "T=" + t));
+    }
+    th.append(String.format(Locale.ROOT, " %12s %8s", "MB per step", "flat?"));
+    System.out.println(th);
+    for (String e : ests) {
+      if (!windowed.get(e)) {
+        continue;
+      }
+      StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-20s", e));
+      List<double[]> xy = new ArrayList<>();
+      for (int t : o.ts) {
+        MemPoint p = find(tPoints, e, w0, t);
+        if (p == null || !p.ok()) {
+          line.append(String.format(Locale.ROOT, " %10s", "refused"));
+          continue;
+        }
+        line.append(String.format(Locale.ROOT, " %10s", fmt0(p.get("peakRssMb"))));
+        xy.add(new double[] {t, p.get("peakRssMb")});
+      }
+      if (xy.size() >= 2) {
+        double slope = fit(xy)[1];
+        // θ at this width, FP32: one copy per step is what a growing window stores.
+        double thetaMb = params(w0) * 4 / 1048576.0;
+        line.append(String.format(Locale.ROOT, " %12.2f %8s", slope,
+            slope < 0.5 * thetaMb ? "yes" : "no"));
+      }
+      System.out.println(line);
+    }
+    System.out.printf(Locale.ROOT, "(one θ copy at width %d is %.2f MB; 'flat' = grows by less"
+        + " than half a θ copy per unrolled step)%n", w0, params(w0) * 4 / 1048576.0);
+
+    System.out.println();
+    System.out.printf(Locale.ROOT, "== 4. Largest MLP width each estimator can meta-train within"
+        + " a %.0f MB peak-RSS budget (T=%d) ==%n", o.budgetMb, o.window);
+    System.out.println("Extrapolated: peak RSS fitted linearly in the number of θ parameters"
+        + " over the measured widths " + o.widths + ", solved for the budget; 'measured' = the"
+        + " largest measured width within budget.");
+    System.out.printf(Locale.ROOT, "%-20s %12s %14s %14s %12s%n", "estimator", "measured",
+        "extrapolated", "θ params", "vs plain");
+    double plainW = Double.NaN;
+    Map<String, Double> maxW = new LinkedHashMap<>();
+    for (Map.Entry<String, double[]> en : fits.entrySet()) {
+      double[] ab = en.getValue();
+      double pMax = ab[1] <= 0 ? Double.POSITIVE_INFINITY : (o.budgetMb - ab[0]) / ab[1] * 1e6;
+      double w = widthFor(pMax);
+      maxW.put(en.getKey(), w);
+      if (en.getKey().equals(PLAIN)) {
+        plainW = w;
+      }
+    }
+    for (Map.Entry<String, double[]> en : fits.entrySet()) {
+      String e = en.getKey();
+      int measured = 0;
+      for (int w : o.widths) {
+        MemPoint p = find(points, e, w, o.window);
+        if (p != null && p.ok() && p.get("peakRssMb") <= o.budgetMb) {
+          measured = Math.max(measured, w);
+        }
+      }
+      double w = maxW.get(e);
+      System.out.printf(Locale.ROOT, "%-20s %12s %14s %14s %12s%n", e,
+          measured == 0 ? "none" : Integer.toString(measured),
+          Double.isInfinite(w) ? "unbounded" : w <= 0 ? "none" : fmt0(w),
+          Double.isInfinite(w) || w <= 0 ? "-" : fmt2(params(w) / 1e6) + "M",
+          Double.isNaN(plainW) || Double.isInfinite(w) || w <= 0 ? "-"
+              : String.format(Locale.ROOT, "%.2fx", w / plainW));
+    }
+    System.out.println(load.describe());
+  }
+
+  private static String describe(MemPoint p) {
+    return String.format(Locale.ROOT, "%-20s w=%-5d T=%-3d %s", p.estimator(), p.width(),
+        p.window(), p.ok()
+            ? "peak " + fmt0(p.get("peakRssMb")) + " MB, rest " + fmt0(p.get("restRssMb"))
+                + " MB, heap " + fmt0(p.get("heapPeakMb")) + " MB, meta " + fmt1(p.get("metaMs"))
+                + " ms, " + fmt0(p.get("seconds")) + " s"
+            : "refused/failed: " + p.result().getOrDefault("refused", p.result().toString()));
+  }
+
+  private static MemPoint find(List<MemPoint> ps, String e, int w, int t) {
+    for (MemPoint p : ps) {
+      if (p.estimator().equals(e) && p.width() == w && p.window() == t) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  /** θ parameters of the MLP 784-w-w-10. */
+  static double params(double w) {
+    return w * w + 796 * w + 10;
+  }
+
+  /** Inverse of {@link #params}. */
+  static double widthFor(double p) {
+    if (Double.isInfinite(p)) {
+      return p;
+    }
+    if (p <= 10) {
+      return 0;
+    }
+    return (-796 + Math.sqrt(796.0 * 796 - 4 * (10 - p))) / 2;
+  }
+
+  /** Least-squares line through (x, y): {intercept, slope}. */
+  static double[] fit(List<double[]> xy) {
+    double n = xy.size();
+    double sx = 0;
+    double sy = 0;
+    double sxx = 0;
+    double sxy = 0;
+    for (double[] p : xy) {
+      sx += p[0];
+      sy += p[1];
+      sxx += p[0] * p[0];
+      sxy += p[0] * p[1];
+    }
+    double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+    return new double[] {(sy - slope * sx) / n, slope};
+  }
+
+  private static MemPoint memChildRun(Opts o, String cp, String est, int width, int window)
+      throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx2g");
+    cmd.add("-cp");
+    cmd.add(cp);
+    cmd.add(PerfBench.class.getName());
+    cmd.add(MEM_CHILD);
+    cmd.add(est);
+    cmd.add(Integer.toString(width));
+    cmd.add(Integer.toString(window));
+    cmd.add(Integer.toString(o.quick ? 1 : 2));
+    cmd.addAll(o.childArgs());
+    if (o.quick) {
+      cmd.add("--quick");
+    }
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    if (o.threads >= 0) {
+      pb.environment().remove("OMP_NUM_THREADS");
+    }
+    pb.redirectErrorStream(true);
+    Process p = pb.start();
+    String out;
+    try (InputStream in = p.getInputStream()) {
+      out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    Map<String, String> res = new LinkedHashMap<>();
+    if (!p.waitFor(20, TimeUnit.MINUTES) || p.exitValue() != 0) {
+      String tail = out.lines().filter(l -> !l.startsWith("\tat ")).reduce("",
+          (a, b) -> a.length() > 600 ? a : a + " | " + b);
+      res.put("refused", "child failed (exit " + (p.isAlive() ? "timeout" : p.exitValue())
+          + "): " + tail);
+    }
+    for (String line : out.split("\n")) {
+      if (line.startsWith(RESULT)) {
+        String kv = line.substring(RESULT.length()).trim();
+        int eq = kv.indexOf('=');
+        res.put(kv.substring(0, eq), kv.substring(eq + 1));
+      }
+    }
+    return new MemPoint(est, width, window, res);
+  }
+
+  /** Child JVM: one estimator at one width and window; prints RESULT lines. */
+  private static void memChild(Opts o, List<String> spec) {
+    String est = spec.get(0);
+    int width = Integer.parseInt(spec.get(1));
+    int window = Integer.parseInt(spec.get(2));
+    int cycles = Integer.parseInt(spec.get(3));
+    long start = System.nanoTime();
+    Nd4jBackend backend = Nd4jBackend.start(o.backendOptions());
+    Framework fw = Framework.create(backend);
+    boolean plain = est.equals(PLAIN);
+    HypergradientEstimator e = fw.registry().get(plain ? FirstOrder.NAME : est);
+    BilevelProblem p = plain ? plainProblem(Model.MLP, width) : mwnProblem(Model.MLP, width,
+        window);
+    TrainingRun run = fw.trainer().start(p, 42, e);
+    Data inner = new Data(Model.MLP, 8, 11);
+    Data outer = new Data(Model.MLP, 4, 97);
+    Supplier<Batch> outerSupplier = outer::next;
+    List<MemoryPoolMXBean> heapPools = new ArrayList<>();
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP) {
+        heapPools.add(pool);
+      }
+    }
+    double peak = 0;
+    double rest = Double.MAX_VALUE;
+    double heap = 0;
+    List<Double> metaMs = new ArrayList<>();
+    try {
+      for (int c = 0; c < 2 + cycles; c++) {
+        boolean measured = c >= 2;
+        if (measured) {
+          System.gc();
+          System.gc();
+          sleep(300);
+          rest = Math.min(rest, procStatusMb("VmRSS"));
+          heapPools.forEach(MemoryPoolMXBean::resetPeakUsage);
+          resetPeakRss();
+        }
+        for (int s = 0; s < window; s++) {
+          StepEvent ev = run.step(inner.next(), outerSupplier);
+          if (measured && ev.metaUpdated()) {
+            metaMs.add(ev.metaNanos() / 1e6);
+          }
+        }
+        if (measured) {
+          peak = Math.max(peak, procStatusMb("VmHWM"));
+          double h = 0;
+          for (MemoryPoolMXBean pool : heapPools) {
+            h += pool.getPeakUsage().getUsed() / 1048576.0;
+          }
+          heap = Math.max(heap, h);
+        }
+      }
+    } catch (RuntimeException ex) {
+      result("refused", (ex.getClass().getSimpleName() + ": " + ex.getMessage())
+          .replace('\n', ' '));
+      return;
+    }
+    result("peakRssMb", fmt1(peak));
+    result("restRssMb", fmt1(rest));
+    result("heapPeakMb", fmt1(heap));
+    result("metaMs", fmt1(metaMs.isEmpty() ? 0 : median(metaMs)));
+    result("thetaParams", Long.toString(run.compiled().thetaLayout().size()));
+    result("seconds", fmt1((System.nanoTime() - start) / 1e9));
+  }
+
+  /** Resets the kernel's peak-RSS counter (VmHWM) of this process; no-op where unsupported. */
+  private static void resetPeakRss() {
+    try {
+      Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+    } catch (IOException | RuntimeException e) {
+      // VmHWM then holds the peak since start: still an upper bound
+    }
+  }
+
+  private static final Pattern KB = Pattern.compile("(\\d+)\\s*kB");
+
+  /** A {@code /proc/self/status} field in MB, NaN where missing. */
+  static double procStatusMb(String field) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith(field + ":")) {
+          Matcher m = KB.matcher(line);
+          if (m.find()) {
+            return Long.parseLong(m.group(1)) / 1024.0;
+          }
+        }
+      }
+    } catch (IOException e) {
+      // fall through
+    }
+    return Double.NaN;
+  }
+
+  private static double totalMemMb() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+        if (line.startsWith("MemTotal:")) {
+          Matcher m = KB.matcher(line);
+          if (m.find()) {
+            return Long.parseLong(m.group(1)) / 1024.0;
+          }
+        }
+      }
+    } catch (IOException e) {
+      // fall through
+    }
+    return Double.NaN;
+  }
+
+  // ------------------------------------------------------------------------------- helpers
+
+  private static void result(String key, String value) {
+    System.out.println(RESULT + key + "=" + value);
+    System.out.flush();
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static long processCpuNanos() {
+    if (ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean sun) {
+      return sun.getProcessCpuTime();
+    }
+    return 0;
+  }
+
+  private static String gitHead() {
+    try {
+      Process p = new ProcessBuilder("git", "rev-parse", "--short", "HEAD")
+          .redirectErrorStream(true).start();
+      String s;
+      try (InputStream in = p.getInputStream()) {
+        s = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+      }
+      boolean dirty = false;
+      Process q = new ProcessBuilder("git", "status", "--porcelain", "--untracked-files=no")
+          .redirectErrorStream(true).start();
+      try (InputStream in = q.getInputStream()) {
+        dirty = in.readAllBytes().length > 0;
+      }
+      return p.waitFor() == 0 ? s + (dirty ? " (+ uncommitted changes)" : "") : "unknown";
+    } catch (IOException e) {
+      return "unknown";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "unknown";
+    }
+  }
+
+  static double median(double[] v) {
+    double[] a = v.clone();
+    Arrays.sort(a);
+    int n = a.length;
+    return n == 0 ? Double.NaN : n % 2 == 1 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
+  }
+
+  static double median(List<Double> v) {
+    return median(v.stream().mapToDouble(Double::doubleValue).toArray());
+  }
+
+  private static String fmt0(double v) {
+    return String.format(Locale.ROOT, "%.0f", v);
+  }
+
+  private static String fmt1(double v) {
+    return String.format(Locale.ROOT, "%.1f", v);
+  }
+
+  private static String fmt2(double v) {
+    return String.format(Locale.ROOT, "%.2f", v);
+  }
+}

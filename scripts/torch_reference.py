@@ -1,0 +1,102 @@
+#!/usr/bin/python3
+"""PyTorch CPU peer for PerfBench: ms per plain training step of the two benchmark models.
+
+Same work as PerfBench section 1: FP32, batch 100, forward + backward + plain SGD update, on
+random inputs with random one-hot labels, median over timed steps after warm-up.
+
+  MLP  784-256-256-10, ReLU, softmax cross-entropy
+  CNN  conv3x3 1->32, ReLU, maxpool2, conv3x3 32->64, ReLU, maxpool2, dense 3136->10
+
+Prints one JSON object on stdout. Exits with status 3 and a message on stderr when torch is not
+importable, so the harness can leave the column empty.
+
+  /usr/bin/python3 scripts/torch_reference.py [--threads 1] [--steps 100] [--quick]
+"""
+import argparse
+import json
+import statistics
+import sys
+import time
+
+try:
+    import torch
+    from torch import nn
+except ImportError as e:  # the harness shows "n/a" for the column
+    print("torch not importable: %s" % e, file=sys.stderr)
+    sys.exit(3)
+
+
+def mlp():
+    return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(),
+                         nn.Linear(256, 10))
+
+
+def cnn():
+    return nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(3136, 10))
+
+
+def time_steps(model, x, y, warm, steps):
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    first = float(step())
+    for _ in range(warm):
+        step()
+    times = []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - t0) * 1e3)
+    last = float(loss_fn(model(x), y))
+    return statistics.median(times), first, last
+
+
+def loaded_blas():
+    """The BLAS shared library this process mapped (Debian's python3-torch uses libblas.so.3,
+    which the alternatives system points at OpenBLAS when libopenblas0 is installed, otherwise at
+    the slow reference BLAS)."""
+    try:
+        with open("/proc/self/maps") as f:
+            libs = {line.split()[-1] for line in f if "blas" in line.lower() and "/" in line}
+        return " ".join(sorted(libs)) or "none mapped"
+    except OSError:
+        return "unknown"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--steps", type=int, default=100)
+    ap.add_argument("--quick", action="store_true")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(42)
+    batch = 100
+    steps = 10 if a.quick else a.steps
+    y = torch.randint(0, 10, (batch,))
+    mlp_ms, mf, ml = time_steps(mlp(), torch.rand(batch, 784), y, 5 if a.quick else 30, steps)
+    cnn_ms, cf, cl = time_steps(cnn(), torch.rand(batch, 1, 28, 28), y, 2 if a.quick else 5,
+                                max(4, steps // 4))
+    print(json.dumps({
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "mkldnn": bool(torch.backends.mkldnn.is_available()),
+        "blas": loaded_blas(),
+        "mlp_ms": mlp_ms,
+        "cnn_ms": cnn_ms,
+        "mlp_loss": "%.3f->%.3f" % (mf, ml),
+        "cnn_loss": "%.3f->%.3f" % (cf, cl),
+    }))
+
+
+if __name__ == "__main__":
+    main()
