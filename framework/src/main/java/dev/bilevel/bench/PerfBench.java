@@ -434,14 +434,21 @@ public final class PerfBench {
     }
     double peakRun = runBlas == 1 ? gemmOne : runBlas == cores ? gemmAll : gemmRun;
 
+    Map<String, String> raw = rawSameDiff(o, info);
     JsonNode torch = torch(o);
     System.out.printf(Locale.ROOT, "sgemm 1024^3 (OpenBLAS gemm): %.1f GFLOP/s on 1 thread,"
         + " %.1f GFLOP/s on %d threads (this run's BLAS threads: %d -> peak used below %.1f)%n",
         gemmOne, gemmAll, cores, runBlas, peakRun);
-    System.out.printf(Locale.ROOT, "%-20s %10s %10s %14s %8s %10s %9s %s%n", "model", "ms/step",
-        "inner ms", "torch 1t ms", "ours/pt", "GFLOP/s", "% peak", "loss first->last");
+    System.out.printf(Locale.ROOT, "%-20s %9s %9s %9s %8s %12s %8s %9s %7s %s%n", "model",
+        "ms/step", "inner ms", "raw SD ms", "ours/raw", "torch 1t ms", "ours/pt", "GFLOP/s",
+        "% peak", "loss first->last");
     for (Model m : Model.values()) {
       double t = ms.get(m);
+      String rawKey = m == Model.MLP ? "mlp32.ms" : "cnn32.ms";
+      String rawMs = raw.containsKey(rawKey)
+          ? fmt2(Double.parseDouble(raw.get(rawKey))) : "n/a";
+      String ourRaw = raw.containsKey(rawKey)
+          ? fmt2(t / Double.parseDouble(raw.get(rawKey))) + "x" : "n/a";
       double gf = m.trainFlops(256) / (t * 1e6);
       String pt = "n/a";
       String ratio = "n/a";
@@ -450,8 +457,15 @@ public final class PerfBench {
         pt = String.format(Locale.ROOT, "%.2f", tm);
         ratio = String.format(Locale.ROOT, "%.2fx", t / tm);
       }
-      System.out.printf(Locale.ROOT, "%-20s %10.2f %10.2f %14s %8s %10.1f %8.0f%% %s%n",
-          m.label(256), t, innerMs.get(m), pt, ratio, gf, 100 * gf / peakRun, trend.get(m));
+      System.out.printf(Locale.ROOT, "%-20s %9.2f %9.2f %9s %8s %12s %8s %9.1f %6.0f%% %s%n",
+          m.label(256), t, innerMs.get(m), rawMs, ourRaw, pt, ratio, gf, 100 * gf / peakRun,
+          trend.get(m));
+    }
+    if (!raw.isEmpty()) {
+      System.out.println("raw SD = the same models written directly in SameDiff"
+          + " (BackendBench's child workload, run in this JVM with these threads): SameDiff"
+          + " calculateGradients + in-place SGD, no DSL, no flat θ; its 1024^3 mmul: "
+          + raw.get("mmul.gflops") + " GFLOP/s, sgemm " + raw.get("gemm.gflops") + " GFLOP/s");
     }
     if (torch != null) {
       System.out.println("torch: " + torch);
@@ -462,6 +476,39 @@ public final class PerfBench {
         + fmt1(Model.CNN.trainFlops(256) / 1e6) + " MFLOP per step)");
     System.out.println(load.describe());
     return ms;
+  }
+
+  /**
+   * The same two models written directly in SameDiff: BackendBench's child workload, run in this
+   * JVM (the backend is already up; it re-applies these thread counts) with its output captured.
+   */
+  private static Map<String, String> rawSameDiff(Opts o, BackendInfo info) {
+    Map<String, String> res = new HashMap<>();
+    java.io.PrintStream out = System.out;
+    java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+    try {
+      System.setOut(new java.io.PrintStream(buf, true, StandardCharsets.UTF_8));
+      List<String> a = new ArrayList<>(List.of("--child", o.build.name(),
+          Integer.toString(info.ompThreads()), Integer.toString(info.blasThreads())));
+      if (o.quick) {
+        a.add("--quick");
+      }
+      BackendBench.main(a.toArray(String[]::new));
+    } catch (Exception | Error e) {
+      res.clear();
+      out.println("raw SameDiff column: n/a (" + e + ")");
+      return res;
+    } finally {
+      System.setOut(out);
+    }
+    for (String line : buf.toString(StandardCharsets.UTF_8).split("\n")) {
+      if (line.startsWith(RESULT)) {
+        String kv = line.substring(RESULT.length()).trim();
+        int eq = kv.indexOf('=');
+        res.put(kv.substring(0, eq), kv.substring(eq + 1));
+      }
+    }
+    return res;
   }
 
   private static double sgemmGflops(boolean quick) {
