@@ -2,7 +2,6 @@ package dev.bilevel.docs;
 
 import com.google.inject.Guice;
 import com.google.inject.Injector;
-import dev.bilevel.data.Batch;
 import dev.bilevel.data.Batches;
 import dev.bilevel.data.DatasetLocator;
 import dev.bilevel.data.KnownDataset;
@@ -12,13 +11,13 @@ import dev.bilevel.dsl.Bilevel;
 import dev.bilevel.dsl.BilevelProblem;
 import dev.bilevel.dsl.Init;
 import dev.bilevel.engine.BilevelTrainer;
+import dev.bilevel.engine.Listeners;
 import dev.bilevel.engine.TrainingRun;
 import dev.bilevel.estimator.onestep.OneStepModule;
 import dev.bilevel.inject.BilevelModule;
 import dev.bilevel.optim.Adam;
 import dev.bilevel.optim.Sgd;
-import java.util.Iterator;
-import java.util.List;
+import dev.bilevel.report.Progress;
 import java.util.stream.IntStream;
 
 /** The README's quick start, verbatim between the markers; {@code ReadmeTest} keeps them equal. */
@@ -49,9 +48,8 @@ final class QuickStart {
     // The estimator is the installed module: swap OneStepModule for EvoGradModule, NeumannModule, ...
     Injector injector = Guice.createInjector(new BilevelModule(), new OneStepModule());
     BilevelTrainer trainer = injector.getInstance(BilevelTrainer.class);
-    Iterator<Batch> metaBatches = meta.cursor(0, 0);
-    TrainingRun run = trainer.train(problem, 42, 5, epoch -> train.epoch(epoch).iterator(),
-        metaBatches::next, List.of());
+    TrainingRun run = trainer.train(problem, 42, 5, train, meta,
+        Listeners.progressBar(Progress.Factory.auto(), "quick start", 5L * train.batchesPerEpoch()));
     // README-END
     QuickStart.problem = problem;
     innerBatches = train;

@@ -2,6 +2,7 @@ package dev.bilevel.engine;
 
 import dev.bilevel.backend.Backend;
 import dev.bilevel.data.Batch;
+import dev.bilevel.data.Batches;
 import dev.bilevel.dsl.BilevelProblem;
 import dev.bilevel.estimator.EstimatorRegistry;
 import dev.bilevel.estimator.HypergradientEstimator;
@@ -46,6 +47,17 @@ public final class BilevelTrainer {
     backend.seedRandom(seed);
     CompiledProblem compiled = CompiledProblem.compile(problem, backend);
     return new TrainingRun(compiled, estimator, new SecondOrder(compiled), seed);
+  }
+
+  /**
+   * Runs {@code epochs} epochs over the inner batches, drawing outer batches from {@code outer} in
+   * an endless cycle.
+   */
+  public TrainingRun train(BilevelProblem problem, long seed, int epochs, Batches inner,
+      Batches outer, TrainingListener... listeners) {
+    Iterator<Batch> metaBatches = outer.cursor(0, 0);
+    return train(problem, seed, epochs, e -> inner.epoch(e).iterator(), metaBatches::next,
+        List.of(listeners));
   }
 
   /**
