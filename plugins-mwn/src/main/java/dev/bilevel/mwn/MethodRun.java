@@ -7,6 +7,7 @@ import dev.bilevel.dsl.Level;
 import dev.bilevel.engine.BilevelTrainer;
 import dev.bilevel.engine.RunState;
 import dev.bilevel.engine.TrainingRun;
+import dev.bilevel.estimator.HypergradientEstimator;
 import dev.bilevel.graph.BilevelOracle;
 import dev.bilevel.graph.CompiledProblem;
 import dev.bilevel.graph.Wrt;
@@ -34,8 +35,9 @@ interface MethodRun {
   void restore(RunState s);
 
   /** Meta-Weight-Net with an estimator from the registry. */
-  static MethodRun bilevel(BilevelTrainer trainer, BilevelProblem problem, long seed, String estimator) {
-    TrainingRun run = trainer.start(problem, seed, trainer.registry().get(estimator));
+  static MethodRun bilevel(BilevelTrainer trainer, BilevelProblem problem, long seed,
+      HypergradientEstimator estimator) {
+    TrainingRun run = trainer.start(problem, seed, estimator);
     return new MethodRun() {
       @Override
       public double step(Batch inner, Supplier<Batch> meta) {

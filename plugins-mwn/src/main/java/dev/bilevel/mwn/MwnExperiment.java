@@ -12,6 +12,8 @@ import dev.bilevel.data.Split;
 import dev.bilevel.dsl.BilevelProblem;
 import dev.bilevel.dsl.Level;
 import dev.bilevel.engine.BilevelTrainer;
+import dev.bilevel.estimator.HypergradientEstimator;
+import dev.bilevel.estimator.evograd.EvoGrad;
 import dev.bilevel.experiment.Experiment;
 import dev.bilevel.experiment.ExperimentContext;
 import dev.bilevel.experiment.ExperimentOption;
@@ -91,14 +93,21 @@ public final class MwnExperiment implements Experiment {
         new ExperimentOption("decay-at", "0.67,0.83", "fractions of training at which the lr drops x0.1"),
         new ExperimentOption("meta-lr", "1e-3", "Adam learning rate of the weighting net V"),
         new ExperimentOption("meta-weight-decay", "1e-4", "Adam weight decay of V"),
-        new ExperimentOption("weighting", "normalised", "normalised (sum v*l / sum v) or mean ((1/n) sum v*l)"));
+        new ExperimentOption("weighting", "normalised", "normalised (sum v*l / sum v) or mean ((1/n) sum v*l)"),
+        new ExperimentOption("evograd", "mwn", "EvoGrad preset: mwn (measured for this plugin, docs/mwn.md) or"
+            + " paper (K=2, sigma=1e-3, tau=0.05, all weights perturbed, V weight decay as --meta-weight-decay)"),
+        new ExperimentOption("evograd-candidates", "preset", "EvoGrad K, number of candidates"),
+        new ExperimentOption("evograd-sigma", "preset", "EvoGrad perturbation size sigma (+-sigma per weight)"),
+        new ExperimentOption("evograd-temperature", "preset", "EvoGrad softmax temperature tau"),
+        new ExperimentOption("evograd-perturb", "preset", "classifier weights EvoGrad perturbs: head (last layer) or all"),
+        new ExperimentOption("evograd-meta-weight-decay", "preset", "Adam weight decay of V when the estimator is evograd"));
   }
 
   /** The options parsed into one place. */
   record Config(KnownDataset dataset, String dataDir, NoiseType noise, double rate, double imbalance,
       int perClass, int metaPerClass, int testSize, int epochs, int hidden, int batch, double lr,
       double momentum, double weightDecay, double[] decayAt, double metaLr, double metaWeightDecay,
-      Weighting weighting) {
+      Weighting weighting, EvoGradSettings evograd) {
 
     static Config of(ExperimentContext c) {
       String ds = c.string("dataset").trim().toLowerCase(Locale.ROOT);
@@ -122,7 +131,7 @@ public final class MwnExperiment implements Experiment {
           c.integer("test-size"), c.integer("epochs"), c.integer("hidden"), c.integer("batch"),
           c.number("lr"), c.number("momentum"), c.number("weight-decay"),
           decay.stream().mapToDouble(Double::doubleValue).toArray(), c.number("meta-lr"),
-          c.number("meta-weight-decay"), w);
+          c.number("meta-weight-decay"), w, EvoGradSettings.of(c));
       if (cfg.epochs < 1 || cfg.perClass < 1 || cfg.metaPerClass < 1 || cfg.batch < 1 || cfg.testSize < 1) {
         throw new IllegalArgumentException("epochs, per-class, meta-per-class, batch and test-size must be positive");
       }
@@ -165,6 +174,7 @@ public final class MwnExperiment implements Experiment {
       m.put("metaLr", metaLr);
       m.put("metaWeightDecay", metaWeightDecay);
       m.put("weighting", weighting.id());
+      m.put("evograd", evograd.describe());
       return m;
     }
   }
@@ -195,7 +205,7 @@ public final class MwnExperiment implements Experiment {
     Map<String, Object> estimators = new LinkedHashMap<>();
     for (String m : ctx.methods()) {
       if (!m.equals("plain")) {
-        estimators.put(m, trainer.registry().get(m).describe());
+        estimators.put(m, estimator(m, cfg).describe());
       }
     }
     config.put("estimators", estimators);
@@ -234,9 +244,9 @@ public final class MwnExperiment implements Experiment {
             data.train().size(), 100 * data.noise().empiricalFlipRate(), data.meta().size(), test.size());
         BilevelProblem problem = MwnProblem.build(fullTrain.featureSize(), fullTrain.numClasses(),
             cfg.hidden, unit.method.equals("plain") ? Weighting.UNIFORM : cfg.weighting, cfg.lr,
-            cfg.momentum, cfg.weightDecay, cfg.schedule(), cfg.metaLr, cfg.metaWeightDecay);
+            cfg.momentum, cfg.weightDecay, cfg.schedule(), cfg.metaLr, metaWeightDecay(unit.method, cfg));
         MethodRun run = unit.method.equals("plain") ? MethodRun.plain(backend, problem, unit.seed)
-            : MethodRun.bilevel(trainer, problem, unit.seed, unit.method);
+            : MethodRun.bilevel(trainer, problem, unit.seed, estimator(unit.method, cfg));
         int startEpoch = 0;
         if (cp != null && u == cp.unitsDone() && cp.state() != null) {
           run.restore(cp.state());
@@ -283,6 +293,15 @@ public final class MwnExperiment implements Experiment {
       MwnReport.write(folder, log.rows(), cfg, ctx, units.stream().map(Unit::label).toList());
     }
     ctx.out().println("Report: " + folder.reportMd());
+  }
+
+  /** The estimator of a method: evograd as configured by this plugin's options, others from the registry. */
+  private HypergradientEstimator estimator(String method, Config cfg) {
+    return method.equals(EvoGrad.NAME) ? new EvoGrad(cfg.evograd.config()) : trainer.registry().get(method);
+  }
+
+  private static double metaWeightDecay(String method, Config cfg) {
+    return method.equals(EvoGrad.NAME) ? cfg.evograd.metaWeightDecay(cfg.metaWeightDecay) : cfg.metaWeightDecay;
   }
 
   private Provenance provenance(ExperimentContext ctx, Config cfg, Map<String, Object> config,

@@ -10,7 +10,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.schedule.ISchedule;
 
 /**
- * The Meta-Weight-Net bilevel problem. θ is an MLP classifier, λ the weighting net V: 1 → 100 →
+ * The Meta-Weight-Net bilevel problem. θ is an MLP classifier in two inner groups ({@link #BODY}:
+ * the hidden layers, {@link #HEAD}: the last layer), λ the weighting net V: 1 → 100 →
  * ReLU → 1 → sigmoid, applied to each sample's detached cross-entropy.
  *
  * <pre>
@@ -21,7 +22,10 @@ import org.nd4j.linalg.schedule.ISchedule;
  * Named outputs of the inner objective: {@code logits}, {@code losses}, {@code weights}.
  */
 public final class MwnProblem {
-  public static final String CLASSIFIER = "classifier";
+  /** The classifier's hidden layers (features → hidden → ReLU → hidden → ReLU). */
+  public static final String BODY = "body";
+  /** The classifier's last layer (hidden → classes): the only group EvoGrad perturbs by default. */
+  public static final String HEAD = "head";
   public static final String VNET = "vnet";
   public static final int V_HIDDEN = 100;
 
@@ -41,13 +45,13 @@ public final class MwnProblem {
     }
     return Bilevel.problem("meta-weight-net")
         .input("x", -1, features).input("y", -1, classes)
-        .inner(CLASSIFIER, net -> net.dense(features, hidden).relu().dense(hidden, hidden).relu()
-            .dense(hidden, classes))
+        .inner(BODY, net -> net.dense(features, hidden).relu().dense(hidden, hidden).relu())
+        .inner(HEAD, net -> net.dense(hidden, classes))
         // PyTorch's default Linear init, as in the reference VNet: U(±1/sqrt(fan_in)).
         .meta(VNET, net -> net.dense(1, V_HIDDEN, Init.torchDefault(1), Init.torchDefault(1)).relu()
             .dense(V_HIDDEN, 1, Init.torchDefault(V_HIDDEN), Init.torchDefault(V_HIDDEN)).sigmoid())
         .innerObjective(f -> {
-          SDVariable logits = f.inner(CLASSIFIER).apply(f.input("x"));
+          SDVariable logits = f.inner(HEAD).apply(f.inner(BODY).apply(f.input("x")));
           SDVariable losses = f.perSampleCrossEntropy(logits, f.input("y"));
           SDVariable w = f.meta(VNET).apply(f.stopGradient(losses).reshape(-1, 1)).reshape(-1);
           f.expose("logits", logits);
@@ -60,7 +64,8 @@ public final class MwnProblem {
             case UNIFORM -> losses.mean().add(w.sum().mul(0.0));
           };
         })
-        .outerObjective(f -> f.meanCrossEntropy(f.inner(CLASSIFIER).apply(f.input("x")), f.input("y")))
+        .outerObjective(f -> f.meanCrossEntropy(f.inner(HEAD).apply(f.inner(BODY).apply(f.input("x"))),
+            f.input("y")))
         .innerOptimizer(inner)
         .outerOptimizer(Adam.of(metaLr).weightDecay(metaWeightDecay))
         .metaUpdateEvery(1)

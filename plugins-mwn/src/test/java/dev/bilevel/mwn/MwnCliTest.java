@@ -61,6 +61,27 @@ class MwnCliTest {
   }
 
   @Test
+  void evoGradPresetsAndOverridesReachTheProvenance(@TempDir Path tmp) throws Exception {
+    Path mwn = tmp.resolve("mwn");
+    assertThat(run(args(mwn, "1", "evograd", "--evograd-candidates", "3"))).isZero();
+    String prov = Files.readString(mwn.resolve("provenance.json")).replaceAll("\\s", "");
+    assertThat(prov).contains("\"preset\":\"mwn\"", "\"candidates\":3", "\"perturb\":\"all\"",
+        "\"metaWeightDecay\":0.0");
+    Path paper = tmp.resolve("paper");
+    assertThat(run(args(paper, "1", "evograd", "--evograd", "paper"))).isZero();
+    prov = Files.readString(paper.resolve("provenance.json")).replaceAll("\\s", "");
+    assertThat(prov).contains("\"preset\":\"paper\"", "\"candidates\":2", "\"perturb\":\"all\"",
+        "\"metaWeightDecay\":\"asmeta-weight-decay\"");
+    Path head = tmp.resolve("head");
+    assertThat(run(args(head, "1", "evograd", "--evograd-perturb", "head"))).isZero();
+    assertThat(Files.readString(head.resolve("provenance.json")).replaceAll("\\s", ""))
+        .contains("\"perturbedGroups\":[\"head\"]");
+    out.reset();
+    assertThat(run(args(tmp.resolve("bad"), "1", "evograd", "--evograd-perturb", "body"))).isEqualTo(1);
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("--evograd-perturb must be head or all, got 'body'");
+  }
+
+  @Test
   void shortRunWritesEveryArtifact(@TempDir Path tmp) throws Exception {
     Path dir = tmp.resolve("run");
     assertThat(run(args(dir, "2", "plain,one-step,evograd"))).isZero();

@@ -1,0 +1,89 @@
+package dev.bilevel.mwn;
+
+import dev.bilevel.estimator.evograd.EvoGradConfig;
+import dev.bilevel.experiment.ExperimentContext;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * How this plugin runs EvoGrad: a preset ({@code mwn}, measured here, or {@code paper}, the
+ * reference settings) with any of its values overridden by an option.
+ *
+ * @param preset the preset the unset values come from
+ * @param candidates K
+ * @param sigma σ of the ±σ perturbation
+ * @param temperature τ
+ * @param headOnly perturb only the classifier's last layer ({@link MwnProblem#HEAD}), not every weight
+ * @param weightDecay Adam weight decay of V for EvoGrad; NaN means "as --meta-weight-decay"
+ */
+record EvoGradSettings(String preset, int candidates, double sigma, double temperature, boolean headOnly,
+    double weightDecay) {
+
+  /**
+   * The measured defaults (docs/mwn.md, "EvoGrad: diagnosis"): K = 4, σ = 1e-3, τ = 0.05, every
+   * weight perturbed, and no weight decay on V. EvoGrad's hypergradient is about σ²/(2τ) = 1e-5 times
+   * a one-step hypergradient with lr α = 0.1 ({@code evograd.md} §1), so Adam's coupled weight decay
+   * of 1e-4, harmless for one-step, dominates it and pulls V to the constant sigmoid(0) = 0.5.
+   */
+  static EvoGradSettings mwn() {
+    return new EvoGradSettings("mwn", 4, 1e-3, 0.05, false, 0);
+  }
+
+  /** K = 2, σ = 1e-3, τ = 0.05, every weight perturbed, V's weight decay as for the other methods. */
+  static EvoGradSettings paper() {
+    return new EvoGradSettings("paper", 2, 1e-3, 0.05, false, Double.NaN);
+  }
+
+  static EvoGradSettings of(ExperimentContext c) {
+    String p = c.string("evograd").trim().toLowerCase(Locale.ROOT);
+    EvoGradSettings s = switch (p) {
+      case "mwn" -> mwn();
+      case "paper" -> paper();
+      default -> throw new IllegalArgumentException("--evograd must be mwn or paper, got '" + p + "'");
+    };
+    int k = set(c, "evograd-candidates") ? c.integer("evograd-candidates") : s.candidates;
+    double sigma = set(c, "evograd-sigma") ? c.number("evograd-sigma") : s.sigma;
+    double tau = set(c, "evograd-temperature") ? c.number("evograd-temperature") : s.temperature;
+    boolean head = s.headOnly;
+    if (set(c, "evograd-perturb")) {
+      head = switch (c.string("evograd-perturb").trim().toLowerCase(Locale.ROOT)) {
+        case "head" -> true;
+        case "all" -> false;
+        default -> throw new IllegalArgumentException("--evograd-perturb must be head or all, got '"
+            + c.string("evograd-perturb") + "'");
+      };
+    }
+    double wd = set(c, "evograd-meta-weight-decay") ? c.number("evograd-meta-weight-decay") : s.weightDecay;
+    if (wd < 0) {
+      throw new IllegalArgumentException("--evograd-meta-weight-decay must be non-negative, got " + wd);
+    }
+    EvoGradSettings r = new EvoGradSettings(p, k, sigma, tau, head, wd);
+    r.config(); // validates K, σ, τ with EvoGradConfig's messages
+    return r;
+  }
+
+  private static boolean set(ExperimentContext c, String name) {
+    return !c.string(name).trim().equalsIgnoreCase("preset");
+  }
+
+  EvoGradConfig config() {
+    EvoGradConfig c = EvoGradConfig.defaults().candidates(candidates).sigma(sigma).temperature(temperature);
+    return headOnly ? c.perturb(MwnProblem.HEAD) : c;
+  }
+
+  double metaWeightDecay(double otherMethods) {
+    return Double.isNaN(weightDecay) ? otherMethods : weightDecay;
+  }
+
+  Map<String, Object> describe() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("preset", preset);
+    m.put("candidates", candidates);
+    m.put("sigma", sigma);
+    m.put("temperature", temperature);
+    m.put("perturb", headOnly ? "head" : "all");
+    m.put("metaWeightDecay", Double.isNaN(weightDecay) ? "as meta-weight-decay" : weightDecay);
+    return m;
+  }
+}
