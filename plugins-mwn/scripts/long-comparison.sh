@@ -1,26 +1,36 @@
 #!/usr/bin/env bash
-# The long Meta-Weight-Net comparisons quoted in docs/mwn.md: plain vs one-step vs evograd, 3 seeds,
-# on the default Fashion-MNIST regime. Each setting writes its own run folder under $OUT.
+# The long Meta-Weight-Net comparisons quoted in docs/mwn.md: plain vs one-step vs evograd on the
+# default Fashion-MNIST regime. Each (setting, seed) is its own run folder $OUT/<setting>/s<seed>,
+# run seed by seed (seed 1 of every setting first), one process at a time; a folder that exists is
+# resumed (a finished one only has its report rewritten).
 #   bash plugins-mwn/scripts/long-comparison.sh [OUT] [SETTING...]
-# Settings: unif40 flip40 clean lt100 (default: all four, in that order).
+# Settings: unif40 flip40 clean lt100 (default: all four). SEEDS="1 2 3" by default.
+# The claims are then checked (without rerunning anything finished) by
+#   mvn -o -Plong test -pl plugins-mwn -Dtest=MwnLongComparisonTest -Dmwn.long.dir=$(realpath OUT)
+# whose settings (MwnLongComparisonTest.SETTINGS) must stay in step with the ones below.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OUT="${1:-runs/mwn-long}"
 shift || true
 SETTINGS=("$@")
 [[ ${#SETTINGS[@]} -gt 0 ]] || SETTINGS=(unif40 flip40 clean lt100)
-COMMON=(--compare plain,one-step,evograd --seeds 1,2,3)
-for s in "${SETTINGS[@]}"; do
-  case "$s" in
-    unif40) opts=(--noise unif --rate 0.4) ;;
-    flip40) opts=(--noise flip --rate 0.4) ;;
-    clean)  opts=(--noise unif --rate 0) ;;
-    lt100)  opts=(--noise unif --rate 0 --imbalance 100 --per-class 500) ;;
-    *) echo "unknown setting $s" >&2; exit 2 ;;
-  esac
-  dir="$OUT/$s"
-  resume=()
-  [[ -d "$dir" ]] && resume=(--resume)
-  echo "== $s: ./bilevel run mwn ${opts[*]} ${COMMON[*]} --out $dir ${resume[*]}"
-  "$ROOT/bilevel" run mwn "${opts[@]}" "${COMMON[@]}" --out "$dir" "${resume[@]}"
+read -r -a SEED_LIST <<< "${SEEDS:-1 2 3}"
+for seed in "${SEED_LIST[@]}"; do
+  for s in "${SETTINGS[@]}"; do
+    case "$s" in
+      unif40) opts=(--noise unif --rate 0.4) ;;
+      flip40) opts=(--noise flip --rate 0.4) ;;
+      clean)  opts=(--noise unif --rate 0) ;;
+      lt100)  opts=(--noise unif --rate 0 --imbalance 100 --per-class 500) ;;
+      *) echo "unknown setting $s" >&2; exit 2 ;;
+    esac
+    dir="$OUT/$s/s$seed"
+    resume=()
+    [[ -f "$dir/provenance.json" ]] && resume=(--resume)
+    echo "== $s seed $seed: ./bilevel run mwn ${opts[*]} --compare plain,one-step,evograd --seeds $seed --out $dir ${resume[*]}"
+    start=$(date +%s)
+    "$ROOT/bilevel" run mwn "${opts[@]}" --compare plain,one-step,evograd --seeds "$seed" --out "$dir" \
+      "${resume[@]}" ${NO_PROGRESS:+--no-progress}
+    echo "== $s seed $seed: $(( $(date +%s) - start )) s"
+  done
 done
