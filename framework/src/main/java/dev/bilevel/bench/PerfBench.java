@@ -91,7 +91,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Options: {@code --quick} (few steps and points: a smoke run), {@code --threads N} (OpenMP and
  * BLAS threads; default {@link BackendOptions#defaults()}), {@code --build GENERIC|ONEDNN_AVX2|AUTO},
- * {@code --sections plain,meta,profile,memory} (default all), {@code --T n} (window, default 5),
+ * {@code --sections plain,meta,profile,memory} (default all; {@code memory-t} runs only the T
+ * sweeps of section 3), {@code --T n} (window, default 5),
  * {@code --widths 256,512,...}, {@code --Ts 5,10,20}, {@code --budget-mb M} (default 2048),
  * {@code --torch-script PATH}, {@code --meta-seconds S} (time cap per estimator and model,
  * default 90).
@@ -271,6 +272,43 @@ public final class PerfBench {
     return b.build();
   }
 
+  /**
+   * A one-dimensional λ: a learned L2 coefficient on the classifier, L_in = CE + λ‖θ‖²; the outer
+   * objective is the plain mean CE. For the estimators that refuse MWN's 301-dimensional λ
+   * (forward, finite-difference), so that their cost and memory are measured too.
+   */
+  static BilevelProblem weightDecayProblem(Model m, long width, int metaEvery) {
+    return Bilevel.problem("wd-" + m.name().toLowerCase(Locale.ROOT))
+        .input("x", m.inputShape()).input("y", -1, 10)
+        .inner("classifier", m.net(width))
+        .metaParams("wd", p -> p.param("lambda", Init.constant(1e-4), 1))
+        .innerObjective(f -> f.meanCrossEntropy(f.inner("classifier").apply(f.input("x")),
+            f.input("y")).add(f.squaredNorm(f.inner("classifier"))
+                .mul(f.meta("wd").params().get(0).sum())))
+        .outerObjective(f -> f.meanCrossEntropy(f.inner("classifier").apply(f.input("x")),
+            f.input("y")))
+        .innerOptimizer(Sgd.of(0.05))
+        .outerOptimizer(Adam.of(1e-3))
+        .metaUpdateEvery(metaEvery)
+        .metaFirst()
+        .build();
+  }
+
+  /** Which bilevel problem a measurement uses. */
+  enum Kind {
+    PLAIN,
+    MWN,
+    WD;
+
+    BilevelProblem problem(Model m, long width, int metaEvery) {
+      return switch (this) {
+        case PLAIN -> plainProblem(m, width);
+        case MWN -> mwnProblem(m, width, metaEvery);
+        case WD -> weightDecayProblem(m, width, metaEvery);
+      };
+    }
+  }
+
   /** Rotating random batches (uniform inputs, random one-hot labels), fixed seeds. */
   static final class Data {
     private final List<Batch> batches = new ArrayList<>();
@@ -349,7 +387,7 @@ public final class PerfBench {
     if (o.sections.contains("profile")) {
       sectionProfile(o, fw);
     }
-    if (o.sections.contains("memory")) {
+    if (o.sections.contains("memory") || o.sections.contains("memory-t")) {
       sectionMemory(o, fw);
     }
     System.out.printf(Locale.ROOT, "%nPerfBench done in %.0f s%n",
@@ -610,16 +648,20 @@ public final class PerfBench {
       System.out.printf(Locale.ROOT, "%s, plain step %.2f ms%n", m.label(256), plain);
       System.out.printf(Locale.ROOT, "%-20s %6s %6s %12s %10s %10s %12s %s%n", "estimator", "T",
           "n", "meta ms", "meta/plain", "inner ms", "(in+meta/T)", "");
+      List<String> refused = new ArrayList<>();
       for (String name : fw.registry().names()) {
-        MetaTiming t = timeMeta(o, fw, m, name);
-        if (t.refused() != null) {
-          System.out.printf(Locale.ROOT, "%-20s %6d %6s %12s %10s %10s %12s %s%n", name,
-              t.window(), "-", "refused", "-", "-", "-", t.refused());
-          continue;
+        MetaTiming t = timeMeta(o, fw, m, name, Kind.MWN);
+        printMeta(t, name, plain);
+        if (t.refused() != null && !t.refused().startsWith(TIMED_OUT)) {
+          refused.add(name);
         }
-        double perStep = (t.innerMs() + t.metaMs() / t.window()) / plain;
-        System.out.printf(Locale.ROOT, "%-20s %6d %6d %12.2f %9.2fx %10.2f %11.2fx%n", name,
-            t.window(), t.metas(), t.metaMs(), t.metaMs() / plain, t.innerMs(), perStep);
+      }
+      if (!refused.isEmpty()) {
+        System.out.println("  refused above, on the weight-decay problem instead (λ = one L2"
+            + " coefficient, L_in = CE + λ‖θ‖²):");
+        for (String name : refused) {
+          printMeta(timeMeta(o, fw, m, name, Kind.WD), name + " (wd)", plain);
+        }
       }
     }
     System.out.println("meta/plain = meta-iteration (estimator + outer Adam step) / plain step;"
@@ -628,12 +670,27 @@ public final class PerfBench {
     System.out.println(load.describe());
   }
 
-  private static MetaTiming timeMeta(Opts o, Framework fw, Model m, String name) {
+  private static final String TIMED_OUT = "timed out";
+
+  private static void printMeta(MetaTiming t, String name, double plain) {
+    if (t.refused() != null) {
+      boolean timedOut = t.refused().startsWith(TIMED_OUT);
+      System.out.printf(Locale.ROOT, "%-20s %6d %6s %12s %10s %10s %12s %s%n", name,
+          t.window(), "-", timedOut ? TIMED_OUT : "refused", "-", "-", "-",
+          timedOut ? t.refused().substring(TIMED_OUT.length() + 2) : t.refused());
+      return;
+    }
+    double perStep = (t.innerMs() + t.metaMs() / t.window()) / plain;
+    System.out.printf(Locale.ROOT, "%-20s %6d %6d %12.2f %9.2fx %10.2f %11.2fx%n", name,
+        t.window(), t.metas(), t.metaMs(), t.metaMs() / plain, t.innerMs(), perStep);
+  }
+
+  private static MetaTiming timeMeta(Opts o, Framework fw, Model m, String name, Kind kind) {
     HypergradientEstimator est = fw.registry().get(name);
     int window = est.needs() == TrajectoryNeeds.NONE ? 1 : o.window;
     int warmMetas = o.quick ? 1 : 2;
     int wantMetas = o.quick ? 2 : (m == Model.MLP ? 10 : 5);
-    TrainingRun run = fw.trainer().start(mwnProblem(m, 256, window), 42, est);
+    TrainingRun run = fw.trainer().start(kind.problem(m, 256, window), 42, est);
     Data inner = new Data(m, 8, 11);
     Data outer = new Data(m, 4, 97);
     List<Double> meta = new ArrayList<>();
@@ -659,7 +716,7 @@ public final class PerfBench {
     }
     if (meta.isEmpty()) {
       return new MetaTiming(name, window, Double.NaN, Double.NaN, 0,
-          "no measured meta-iteration within " + fmt0(o.metaSeconds) + " s");
+          TIMED_OUT + ": no measured meta-iteration within " + fmt0(o.metaSeconds) + " s");
     }
     return new MetaTiming(name, window, median(meta), median(in), meta.size(), null);
   }
@@ -801,7 +858,8 @@ public final class PerfBench {
   // ----------------------------------------------------------------------------- 3/4. memory
 
   /** One memory point: an estimator (or "plain") at an MLP width and a window T. */
-  record MemPoint(String estimator, int width, int window, Map<String, String> result) {
+  record MemPoint(String estimator, Kind kind, int width, int window,
+      Map<String, String> result) {
     boolean ok() {
       return result.containsKey("peakRssMb") && !result.containsKey("refused");
     }
@@ -831,10 +889,12 @@ public final class PerfBench {
     }
     String cp = BackendBench.childClassPath();
     List<MemPoint> points = new ArrayList<>();
-    // Width sweep at T = o.window.
-    for (String e : ests) {
+    // Width sweep at T = o.window ("memory-t" alone skips it and its tables).
+    boolean widthSweep = o.sections.contains("memory");
+    for (String e : widthSweep ? ests : List.<String>of()) {
       for (int w : o.widths) {
-        points.add(memChildRun(o, cp, e, w, o.window));
+        points.add(memChildRun(o, cp, e, e.equals(PLAIN) ? Kind.PLAIN : Kind.MWN, w,
+            o.window));
         System.out.println("  measured " + describe(points.get(points.size() - 1)));
       }
     }
@@ -848,13 +908,31 @@ public final class PerfBench {
       for (int t : o.ts) {
         MemPoint p = t == o.window ? find(points, e, w0, t) : null;
         if (p == null) {
-          p = memChildRun(o, cp, e, w0, t);
+          p = memChildRun(o, cp, e, Kind.MWN, w0, t);
           System.out.println("  measured " + describe(p));
         }
         tPoints.add(p);
       }
     }
+    // The same on the one-dimensional λ problem, which no estimator refuses.
+    List<MemPoint> wdPoints = new ArrayList<>();
+    for (String e : ests) {
+      if (!windowed.get(e)) {
+        continue;
+      }
+      for (int t : o.ts) {
+        MemPoint p = memChildRun(o, cp, e, Kind.WD, w0, t);
+        System.out.println("  measured " + describe(p));
+        wdPoints.add(p);
+      }
+    }
 
+    if (!widthSweep) {
+      printTSweep(o, ests, windowed, tPoints, w0, "Meta-Weight-Net problem");
+      printTSweep(o, ests, windowed, wdPoints, w0, "weight-decay problem (dim λ = 1)");
+      System.out.println(load.describe());
+      return;
+    }
     System.out.println();
     System.out.printf(Locale.ROOT, "Peak RSS / rest RSS / heap peak in MB, by MLP width (T=%d);"
         + " slope = peak RSS growth per million θ parameters (least squares)%n", o.window);
@@ -894,41 +972,8 @@ public final class PerfBench {
       }
     }
 
-    System.out.println();
-    System.out.printf(Locale.ROOT, "Growth with T (MLP width %d): peak RSS MB at each T, for"
-        + " estimators that keep a window (online estimators keep none: T does not enter)%n", w0);
-    StringBuilder th = new StringBuilder(String.format(Locale.ROOT, "%-20s", "estimator"));
-    for (int t : o.ts) {
-      th.append(String.format(Locale.ROOT, " %10s", "T=" + t));
-    }
-    th.append(String.format(Locale.ROOT, " %12s %8s", "MB per step", "flat?"));
-    System.out.println(th);
-    for (String e : ests) {
-      if (!windowed.get(e)) {
-        continue;
-      }
-      StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-20s", e));
-      List<double[]> xy = new ArrayList<>();
-      for (int t : o.ts) {
-        MemPoint p = find(tPoints, e, w0, t);
-        if (p == null || !p.ok()) {
-          line.append(String.format(Locale.ROOT, " %10s", "refused"));
-          continue;
-        }
-        line.append(String.format(Locale.ROOT, " %10s", fmt0(p.get("peakRssMb"))));
-        xy.add(new double[] {t, p.get("peakRssMb")});
-      }
-      if (xy.size() >= 2) {
-        double slope = fit(xy)[1];
-        // θ at this width, FP32: one copy per step is what a growing window stores.
-        double thetaMb = params(w0) * 4 / 1048576.0;
-        line.append(String.format(Locale.ROOT, " %12.2f %8s", slope,
-            slope < 0.5 * thetaMb ? "yes" : "no"));
-      }
-      System.out.println(line);
-    }
-    System.out.printf(Locale.ROOT, "(one θ copy at width %d is %.2f MB; 'flat' = grows by less"
-        + " than half a θ copy per unrolled step)%n", w0, params(w0) * 4 / 1048576.0);
+    printTSweep(o, ests, windowed, tPoints, w0, "Meta-Weight-Net problem");
+    printTSweep(o, ests, windowed, wdPoints, w0, "weight-decay problem (dim λ = 1)");
 
     System.out.println();
     System.out.printf(Locale.ROOT, "== 4. Largest MLP width each estimator can meta-train within"
@@ -969,9 +1014,50 @@ public final class PerfBench {
     System.out.println(load.describe());
   }
 
+  private static void printTSweep(Opts o, List<String> ests, Map<String, Boolean> windowed,
+      List<MemPoint> tPoints, int w0, String what) {
+    System.out.println();
+    System.out.printf(Locale.ROOT, "Growth with T, %s, MLP width %d: peak RSS MB at each T, for"
+        + " estimators that keep a window (online estimators keep none: T does not enter)%n", what,
+        w0);
+    StringBuilder th = new StringBuilder(String.format(Locale.ROOT, "%-20s", "estimator"));
+    for (int t : o.ts) {
+      th.append(String.format(Locale.ROOT, " %10s", "T=" + t));
+    }
+    th.append(String.format(Locale.ROOT, " %12s %8s", "MB per step", "flat?"));
+    System.out.println(th);
+    for (String e : ests) {
+      if (!windowed.get(e)) {
+        continue;
+      }
+      StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-20s", e));
+      List<double[]> xy = new ArrayList<>();
+      for (int t : o.ts) {
+        MemPoint p = find(tPoints, e, w0, t);
+        if (p == null || !p.ok()) {
+          line.append(String.format(Locale.ROOT, " %10s", "refused"));
+          continue;
+        }
+        line.append(String.format(Locale.ROOT, " %10s", fmt0(p.get("peakRssMb"))));
+        xy.add(new double[] {t, p.get("peakRssMb")});
+      }
+      if (xy.size() >= 2) {
+        double slope = fit(xy)[1];
+        // θ at this width, FP32: one copy per step is what a growing window stores.
+        double thetaMb = params(w0) * 4 / 1048576.0;
+        line.append(String.format(Locale.ROOT, " %12.2f %8s", slope,
+            slope < 0.5 * thetaMb ? "yes" : "no"));
+      }
+      System.out.println(line);
+    }
+    System.out.printf(Locale.ROOT, "(one θ copy at width %d is %.2f MB; 'flat' = grows by less"
+        + " than half a θ copy per unrolled step)%n", w0, params(w0) * 4 / 1048576.0);
+
+  }
+
   private static String describe(MemPoint p) {
-    return String.format(Locale.ROOT, "%-20s w=%-5d T=%-3d %s", p.estimator(), p.width(),
-        p.window(), p.ok()
+    return String.format(Locale.ROOT, "%-20s %-5s w=%-5d T=%-3d %s", p.estimator(),
+        p.kind().name().toLowerCase(Locale.ROOT), p.width(), p.window(), p.ok()
             ? "peak " + fmt0(p.get("peakRssMb")) + " MB, rest " + fmt0(p.get("restRssMb"))
                 + " MB, heap " + fmt0(p.get("heapPeakMb")) + " MB, meta " + fmt1(p.get("metaMs"))
                 + " ms, " + fmt0(p.get("seconds")) + " s"
@@ -1020,8 +1106,8 @@ public final class PerfBench {
     return new double[] {(sy - slope * sx) / n, slope};
   }
 
-  private static MemPoint memChildRun(Opts o, String cp, String est, int width, int window)
-      throws IOException, InterruptedException {
+  private static MemPoint memChildRun(Opts o, String cp, String est, Kind kind, int width,
+      int window) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx2g");
@@ -1029,7 +1115,7 @@ public final class PerfBench {
     cmd.add(cp);
     cmd.add(PerfBench.class.getName());
     cmd.add(MEM_CHILD);
-    cmd.add(est);
+    cmd.add(est + "@" + kind.name());
     cmd.add(Integer.toString(width));
     cmd.add(Integer.toString(window));
     cmd.add(Integer.toString(o.quick ? 1 : 2));
@@ -1061,12 +1147,14 @@ public final class PerfBench {
         res.put(kv.substring(0, eq), kv.substring(eq + 1));
       }
     }
-    return new MemPoint(est, width, window, res);
+    return new MemPoint(est, kind, width, window, res);
   }
 
   /** Child JVM: one estimator at one width and window; prints RESULT lines. */
   private static void memChild(Opts o, List<String> spec) {
-    String est = spec.get(0);
+    String[] ek = spec.get(0).split("@");
+    String est = ek[0];
+    Kind kind = ek.length > 1 ? Kind.valueOf(ek[1]) : Kind.MWN;
     int width = Integer.parseInt(spec.get(1));
     int window = Integer.parseInt(spec.get(2));
     int cycles = Integer.parseInt(spec.get(3));
@@ -1075,8 +1163,7 @@ public final class PerfBench {
     Framework fw = Framework.create(backend);
     boolean plain = est.equals(PLAIN);
     HypergradientEstimator e = fw.registry().get(plain ? FirstOrder.NAME : est);
-    BilevelProblem p = plain ? plainProblem(Model.MLP, width) : mwnProblem(Model.MLP, width,
-        window);
+    BilevelProblem p = (plain ? Kind.PLAIN : kind).problem(Model.MLP, width, window);
     TrainingRun run = fw.trainer().start(p, 42, e);
     Data inner = new Data(Model.MLP, 8, 11);
     Data outer = new Data(Model.MLP, 4, 97);
