@@ -455,7 +455,8 @@ public final class PerfBench {
 
     // sgemm peak, as in BackendBench: 1024^3 FP32 BLAS gemm, at the run's BLAS threads and at
     // every core.
-    int runBlas = Nd4j.factory().blas().getMaxThreads();
+    // What the options asked for (OpenBLAS may report fewer threads than it was given).
+    int runBlas = o.threads > 0 ? o.threads : Nd4j.factory().blas().getMaxThreads();
     double gemmRun = sgemmGflops(o.quick);
     int cores = Runtime.getRuntime().availableProcessors();
     double gemmAll = gemmRun;
