@@ -917,6 +917,11 @@ public final class PerfBench {
     }
     // The same on the one-dimensional λ problem, which no estimator refuses.
     List<MemPoint> wdPoints = new ArrayList<>();
+    for (MemPoint p : tPoints) {
+      if (p.estimator().equals(PLAIN)) {
+        wdPoints.add(p);
+      }
+    }
     for (String e : ests) {
       if (!windowed.get(e)) {
         continue;
