@@ -26,10 +26,19 @@ public record CpuFeatures(String model, int logicalCpus, Set<String> flags, bool
     flags = Set.copyOf(flags);
   }
 
-  /** Reads the CPU of this machine. Never throws; unknown parts are reported as such. */
+  /**
+   * System property naming a file to read instead of {@code /proc/cpuinfo}: lets a test (or a
+   * user) show {@link NativeBuild#AUTO} a CPU without AVX2.
+   */
+  public static final String CPUINFO_PROPERTY = "bilevel.cpuinfo";
+
+  /**
+   * Reads the CPU of this machine (or the file named by {@link #CPUINFO_PROPERTY}). Never throws;
+   * unknown parts are reported as such.
+   */
   public static CpuFeatures detect() {
     int cpus = Runtime.getRuntime().availableProcessors();
-    Path cpuinfo = Path.of("/proc/cpuinfo");
+    Path cpuinfo = Path.of(System.getProperty(CPUINFO_PROPERTY, "/proc/cpuinfo"));
     if (Files.isReadable(cpuinfo)) {
       try {
         return parse(Files.readString(cpuinfo), cpus);

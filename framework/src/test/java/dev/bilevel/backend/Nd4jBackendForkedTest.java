@@ -3,8 +3,12 @@ package dev.bilevel.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What {@link Nd4jBackend#start} loads in a fresh JVM. Each case runs in its own child JVM,
@@ -49,6 +53,46 @@ class Nd4jBackendForkedTest {
     assertThat(r.get("info.omp.threads")).isEqualTo("1");
     assertThat(r.get("info.blas.threads")).isEqualTo("1");
     assertThat(r.get("info.nd4j.masterThreads")).isEqualTo("1");
+  }
+
+  /** A /proc/cpuinfo of an x86-64 CPU without AVX2 (SSE4.2 and AVX only). */
+  private static Path cpuWithoutAvx2(Path dir) throws IOException {
+    Path f = dir.resolve("cpuinfo-no-avx2");
+    Files.writeString(
+        f,
+        "processor\t: 0\nmodel name\t: Old CPU without AVX2\n"
+            + "flags\t\t: fpu sse sse2 ssse3 sse4_1 sse4_2 popcnt avx\n");
+    return f;
+  }
+
+  @Test
+  void autoFallsBackToGenericOnACpuWithoutAvx2AndComputesCorrectly(@TempDir Path dir)
+      throws Exception {
+    assumeTrue(Nd4jBackend.buildOnClassPath(NativeBuild.GENERIC, "linux-x86_64"));
+    Path cpuinfo = cpuWithoutAvx2(dir);
+    ChildJvm.Result r =
+        ChildJvm.run(List.of("-D" + CpuFeatures.CPUINFO_PROPERTY + "=" + cpuinfo), "AUTO",
+            "--compute");
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    assertThat(r.get("info.cpu")).contains("Old CPU without AVX2").doesNotContain("avx2");
+    assertThat(r.get("info.nd4j.requestedBuild")).isEqualTo(GENERIC);
+    assertThat(r.get("info.nd4j.nativeBuild")).isEqualTo(GENERIC);
+    assertThat(r.get("info.nd4j.buildSelection")).isEqualTo("APPLIED");
+    assertThat(Double.parseDouble(r.get("matmul.maxAbsErr"))).isLessThan(1e-10);
+    assertThat(Double.parseDouble(r.get("grad.maxAbsErr"))).isLessThan(1e-10);
+  }
+
+  @Test
+  void forcingOnednnOnACpuWithoutAvx2FailsClearlyBeforeLoading(@TempDir Path dir)
+      throws Exception {
+    Path cpuinfo = cpuWithoutAvx2(dir);
+    ChildJvm.Result r =
+        ChildJvm.run(List.of("-D" + CpuFeatures.CPUINFO_PROPERTY + "=" + cpuinfo), "ONEDNN_AVX2");
+    assertThat(r.exitCode()).isNotZero();
+    assertThat(r.output())
+        .contains("IllegalStateException")
+        .contains("ONEDNN_AVX2 forced, but this CPU has no AVX2")
+        .doesNotContain("done=true");
   }
 
   @Test
