@@ -110,6 +110,7 @@ public final class BackendBench {
     int idleWaitSeconds = 600;
     double maxOther = 0.10;
     int attempts = 4;
+
     List<NativeBuild> builds = List.of(NativeBuild.GENERIC, NativeBuild.ONEDNN_AVX2);
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -453,12 +454,12 @@ public final class BackendBench {
     info.asMap().forEach((k, v) -> result("info." + k, v));
     backend.seedRandom(42);
 
-    int mlpWarm = quick ? 5 : 30;
-    int mlpSteps = quick ? 10 : 100;
-    int cnnWarm = quick ? 2 : 5;
-    int cnnSteps = quick ? 4 : 25;
-    int mmWarm = quick ? 2 : 5;
-    int mmReps = quick ? 4 : 25;
+    int mlpWarm = quick ? 5 : 20;
+    int mlpSteps = quick ? 10 : 60;
+    int cnnWarm = quick ? 2 : 3;
+    int cnnSteps = quick ? 4 : 15;
+    int mmWarm = quick ? 2 : 3;
+    int mmReps = quick ? 4 : 15;
 
     Step mlp32 = mlp(DataType.FLOAT);
     result("mlp32.ms", fmt(mlp32.timeMs(mlpWarm, mlpSteps)));
