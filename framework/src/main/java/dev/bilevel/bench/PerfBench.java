@@ -95,7 +95,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * sweeps of section 3), {@code --T n} (window, default 5),
  * {@code --widths 256,512,...}, {@code --Ts 5,10,20}, {@code --budget-mb M} (default 2048),
  * {@code --torch-script PATH}, {@code --meta-seconds S} (time cap per estimator and model,
- * default 90).
+ * default 90), {@code --gc-every-ms N} (memory children collect every N ms during measured cycles,
+ * so that the peak approaches live data; default off).
  */
 public final class PerfBench {
 
@@ -118,6 +119,7 @@ public final class PerfBench {
     double budgetMb = 2048;
     String torchScript;
     double metaSeconds = 90;
+    int gcEveryMs;
 
     static Opts parse(String[] args) {
       Opts o = new Opts();
@@ -141,6 +143,7 @@ public final class PerfBench {
           case "--budget-mb" -> o.budgetMb = Double.parseDouble(args[++i]);
           case "--torch-script" -> o.torchScript = args[++i];
           case "--meta-seconds" -> o.metaSeconds = Double.parseDouble(args[++i]);
+          case "--gc-every-ms" -> o.gcEveryMs = Integer.parseInt(args[++i]);
           default -> throw new IllegalArgumentException("unknown argument " + args[i]);
         }
       }
@@ -169,6 +172,10 @@ public final class PerfBench {
       }
       a.add("--build");
       a.add(build.name());
+      if (gcEveryMs > 0) {
+        a.add("--gc-every-ms");
+        a.add(Integer.toString(gcEveryMs));
+      }
       return a;
     }
 
@@ -878,7 +885,10 @@ public final class PerfBench {
         + " meta-update; before each cycle System.gc() and a reset of the kernel's peak RSS"
         + " (/proc/self/clear_refs); peak RSS = VmHWM over the cycle (ND4J's buffers are native,"
         + " so they live here, together with the heap); rest RSS = VmRSS just before the cycle;"
-        + " heap = sum of heap pools' peak use over the cycle (upper bound).");
+        + " heap = sum of heap pools' peak use over the cycle (upper bound)."
+        + (o.gcEveryMs > 0 ? " During measured cycles a thread calls System.gc() every "
+            + o.gcEveryMs + " ms, so garbage buffers are freed promptly (times are then"
+            + " inflated; only the memory figures count)." : ""));
     Load load = new Load();
     List<String> ests = new ArrayList<>();
     ests.add(PLAIN);
@@ -1198,6 +1208,22 @@ public final class PerfBench {
         heapPools.add(pool);
       }
     }
+    // Optionally collect every gcEveryMs during the measured cycles, so that native buffers whose
+    // owners are garbage are freed promptly and the peak approaches the live data.
+    java.util.concurrent.atomic.AtomicBoolean collecting =
+        new java.util.concurrent.atomic.AtomicBoolean(false);
+    if (o.gcEveryMs > 0) {
+      Thread gc = new Thread(() -> {
+        while (true) {
+          if (collecting.get()) {
+            System.gc();
+          }
+          sleep(o.gcEveryMs);
+        }
+      }, "perfbench-gc");
+      gc.setDaemon(true);
+      gc.start();
+    }
     double peak = 0;
     double rest = Double.MAX_VALUE;
     double heap = 0;
@@ -1212,6 +1238,7 @@ public final class PerfBench {
           rest = Math.min(rest, procStatusMb("VmRSS"));
           heapPools.forEach(MemoryPoolMXBean::resetPeakUsage);
           resetPeakRss();
+          collecting.set(true);
         }
         for (int s = 0; s < window; s++) {
           StepEvent ev = run.step(inner.next(), outerSupplier);
@@ -1220,6 +1247,7 @@ public final class PerfBench {
           }
         }
         if (measured) {
+          collecting.set(false);
           peak = Math.max(peak, procStatusMb("VmHWM"));
           double h = 0;
           for (MemoryPoolMXBean pool : heapPools) {
