@@ -27,7 +27,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * with A_t, B_t the Jacobians of the inner update (SGD or SGD with Nesterov momentum, see {@link
  * InnerDynamics}). The θ_{t−1} at which they are evaluated are replayed from θ_0 with the engine's
- * optimizer (one gradient evaluation per step), so memory is the dim(λ) tangents, whatever T. Each
+ * optimizer (one gradient evaluation per step), so memory is the dim(λ) tangents (twice that with
+ * momentum, for the velocity part), whatever T. Each
  * step costs four gradient evaluations per λ coordinate: it is for low-dimensional λ, and refuses
  * a λ larger than {@link ForwardConfig#maxLambdaDimension()}. It gives the same result as {@code
  * reverse}; its advantage is memory that does not grow with T.
@@ -74,7 +75,7 @@ public final class Forward implements HypergradientEstimator {
     if (lambdaInner && !window.isEmpty()) {
       INDArray zeros = oracle.thetaLayout().zeros();
       for (int j = 0; j < dim; j++) {
-        z[j] = new InnerDynamics.Tangent(zeros);
+        z[j] = dynamics.zeroTangent(zeros);
       }
       Windows.StepVisitor advance = (i, s, thetaBefore) ->
           advance(c, dynamics, z, thetaBefore, s.batch(), s.learningRate());

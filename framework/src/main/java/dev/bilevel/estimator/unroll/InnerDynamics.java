@@ -139,15 +139,20 @@ public final class InnerDynamics {
     private INDArray theta;
     private INDArray velocity;
 
-    public Tangent(INDArray zeros) {
+    private Tangent(INDArray zeros, boolean withVelocity) {
       this.theta = zeros.dup();
-      this.velocity = zeros.dup();
+      this.velocity = withVelocity ? zeros.dup() : null;
     }
 
     /** dθ/dλ_j. */
     public INDArray theta() {
       return theta;
     }
+  }
+
+  /** A zero tangent; its v part exists only with momentum. */
+  public Tangent zeroTangent(INDArray zeros) {
+    return new Tangent(zeros, momentum != 0);
   }
 
   /**
