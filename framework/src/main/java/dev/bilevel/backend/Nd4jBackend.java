@@ -174,6 +174,19 @@ public final class Nd4jBackend implements Backend {
   }
 
   /**
+   * Applies other thread counts (meaning as in {@link BackendOptions}; 0 leaves a count as it is)
+   * and returns a handle with the updated options. The native build cannot change any more. The
+   * OpenMP count applies to the calling thread, as in {@link #start}.
+   */
+  public Nd4jBackend withThreads(int ompThreads, int blasThreads) {
+    Nd4jBackend b =
+        new Nd4jBackend(options.withThreads(ompThreads, blasThreads), cpu, requestedBuild,
+            selection);
+    b.applySettings();
+    return b;
+  }
+
+  /**
    * Applies the OpenMP thread count to the calling thread. OpenMP keeps that setting per thread:
    * {@code start} sets it for its own thread, and other threads keep the process default
    * ({@code OMP_NUM_THREADS} or the number of cores). Call this first on any other thread that
