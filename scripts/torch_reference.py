@@ -72,13 +72,42 @@ def loaded_blas():
         return "unknown"
 
 
+def time_layers(reps):
+    """Forward + backward of each CNN layer alone, loss = sum of its output (PerfBench --sections ops)."""
+    def run(make, shape, reps):
+        layer = make()
+        x = torch.rand(*shape, requires_grad=True)
+        times = []
+        for i in range(3 + reps):
+            t0 = time.perf_counter()
+            layer(x).sum().backward()
+            if i >= 3:
+                times.append((time.perf_counter() - t0) * 1e3)
+        return statistics.median(times)
+
+    def pool():
+        return nn.Sequential(nn.ReLU(), nn.MaxPool2d(2))
+
+    return {
+        "conv1": run(lambda: nn.Conv2d(1, 32, 3, padding=1), (100, 1, 28, 28), reps),
+        "pool1": run(pool, (100, 32, 28, 28), reps),
+        "conv2": run(lambda: nn.Conv2d(32, 64, 3, padding=1), (100, 32, 14, 14), reps),
+        "pool2": run(pool, (100, 64, 14, 14), reps),
+        "dense": run(lambda: nn.Linear(3136, 10, bias=False), (100, 3136), reps),
+    }
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--steps", type=int, default=100)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--layers", action="store_true")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    if a.layers:
+        print(json.dumps(time_layers(3 if a.quick else 15)))
+        return
     torch.manual_seed(42)
     batch = 100
     steps = 10 if a.quick else a.steps

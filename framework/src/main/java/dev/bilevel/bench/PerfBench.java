@@ -92,7 +92,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Options: {@code --quick} (few steps and points: a smoke run), {@code --threads N} (OpenMP and
  * BLAS threads; default {@link BackendOptions#defaults()}), {@code --build GENERIC|ONEDNN_AVX2|AUTO},
  * {@code --sections plain,meta,profile,memory} (default all; {@code memory-t} runs only the T
- * sweeps of section 3), {@code --T n} (window, default 5),
+ * sweeps of section 3; {@code ops} times each CNN layer alone against PyTorch), {@code --T n} (window, default 5),
  * {@code --widths 256,512,...}, {@code --Ts 5,10,20}, {@code --budget-mb M} (default 2048),
  * {@code --torch-script PATH}, {@code --meta-seconds S} (time cap per estimator and model,
  * default 90), {@code --gc-every-ms N} (memory children collect every N ms during measured cycles,
@@ -390,6 +390,9 @@ public final class PerfBench {
     }
     if (o.sections.contains("meta")) {
       sectionMeta(o, fw, plainMs);
+    }
+    if (o.sections.contains("ops")) {
+      sectionOps(o);
     }
     if (o.sections.contains("profile")) {
       sectionProfile(o, fw);
@@ -727,6 +730,119 @@ public final class PerfBench {
           TIMED_OUT + ": no measured meta-iteration within " + fmt0(o.metaSeconds) + " s");
     }
     return new MetaTiming(name, window, median(meta), median(in), meta.size(), null);
+  }
+
+  // --------------------------------------------------------------------- per-layer op costs
+
+  /**
+   * Forward + backward of each CNN layer alone in SameDiff (a graph of that layer and a sum), next
+   * to the same layer in PyTorch: names the op that limits the CNN step, and by how much.
+   */
+  private static void sectionOps(Opts o) {
+    System.out.println();
+    System.out.println("== Per-layer cost of the CNN (forward + backward, batch " + BATCH
+        + ", FP32): each layer alone, loss = sum of its output ==");
+    Load load = new Load();
+    Map<String, Double> ours = new LinkedHashMap<>();
+    org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig conv =
+        org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig.builder()
+            .kH(3).kW(3).sH(1).sW(1).pH(1).pW(1)
+            .paddingMode(org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode.VALID)
+            .dataFormat("NCHW").build();
+    org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig pool =
+        org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig.builder()
+            .kH(2).kW(2).sH(2).sW(2)
+            .paddingMode(org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode.VALID)
+            .isNHWC(false).build();
+    int reps = o.quick ? 3 : 15;
+    ours.put("conv1 1->32 28x28", layerMs(reps, new long[] {BATCH, 1, 28, 28},
+        new long[] {3, 3, 1, 32}, (sd, x, w) -> sd.cnn().conv2d(x, w,
+            sd.var("b", Nd4j.zeros(DataType.FLOAT, 32)), conv)));
+    ours.put("relu+maxpool 32x28x28", layerMs(reps, new long[] {BATCH, 32, 28, 28}, null,
+        (sd, x, w) -> sd.cnn().maxPooling2d(sd.nn().relu(x, 0), pool)));
+    ours.put("conv2 32->64 14x14", layerMs(reps, new long[] {BATCH, 32, 14, 14},
+        new long[] {3, 3, 32, 64}, (sd, x, w) -> sd.cnn().conv2d(x, w,
+            sd.var("b", Nd4j.zeros(DataType.FLOAT, 64)), conv)));
+    ours.put("relu+maxpool 64x14x14", layerMs(reps, new long[] {BATCH, 64, 14, 14}, null,
+        (sd, x, w) -> sd.cnn().maxPooling2d(sd.nn().relu(x, 0), pool)));
+    ours.put("dense 3136->10", layerMs(reps, new long[] {BATCH, 3136}, new long[] {3136, 10},
+        (sd, x, w) -> x.mmul(w)));
+    JsonNode torch = torchLayers(o);
+    String[] torchKeys = {"conv1", "pool1", "conv2", "pool2", "dense"};
+    System.out.printf(Locale.ROOT, "%-24s %10s %12s %10s%n", "layer", "ours ms", "torch 1t ms",
+        "ours/pt");
+    int i = 0;
+    double sum = 0;
+    double tsum = 0;
+    for (Map.Entry<String, Double> e : ours.entrySet()) {
+      String tk = torchKeys[i++];
+      double t = torch != null && torch.has(tk) ? torch.get(tk).asDouble() : Double.NaN;
+      sum += e.getValue();
+      tsum += t;
+      System.out.printf(Locale.ROOT, "%-24s %10.2f %12s %10s%n", e.getKey(), e.getValue(),
+          Double.isNaN(t) ? "n/a" : fmt2(t), Double.isNaN(t) ? "n/a"
+              : fmt2(e.getValue() / t) + "x");
+    }
+    System.out.printf(Locale.ROOT, "%-24s %10.2f %12s %10s%n", "sum", sum,
+        Double.isNaN(tsum) ? "n/a" : fmt2(tsum), Double.isNaN(tsum) ? "n/a"
+            : fmt2(sum / tsum) + "x");
+    System.out.println(load.describe());
+  }
+
+  /** Builds one layer: input variable x (and weight w when given) to the layer's output. */
+  interface Layer {
+    org.nd4j.autodiff.samediff.SDVariable apply(org.nd4j.autodiff.samediff.SameDiff sd,
+        org.nd4j.autodiff.samediff.SDVariable x, org.nd4j.autodiff.samediff.SDVariable w);
+  }
+
+  private static double layerMs(int reps, long[] xShape, long[] wShape, Layer layer) {
+    org.nd4j.autodiff.samediff.SameDiff sd = org.nd4j.autodiff.samediff.SameDiff.create();
+    Nd4j.getRandom().setSeed(5);
+    org.nd4j.autodiff.samediff.SDVariable x = sd.var("x", Nd4j.rand(DataType.FLOAT, xShape));
+    org.nd4j.autodiff.samediff.SDVariable w = wShape == null ? null
+        : sd.var("w", Nd4j.randn(DataType.FLOAT, wShape).muli(0.1));
+    org.nd4j.autodiff.samediff.SDVariable loss = layer.apply(sd, x, w).sum();
+    sd.setLossVariables(loss.name());
+    List<String> wrt = new ArrayList<>(List.of("x"));
+    if (w != null) {
+      wrt.add("w");
+    }
+    Map<String, INDArray> none = new HashMap<>();
+    double[] t = new double[reps];
+    for (int r = 0; r < 3 + reps; r++) {
+      long t0 = System.nanoTime();
+      sd.calculateGradients(none, wrt);
+      if (r >= 3) {
+        t[r - 3] = (System.nanoTime() - t0) / 1e6;
+      }
+    }
+    return median(t);
+  }
+
+  private static JsonNode torchLayers(Opts o) {
+    Path script = o.torchScript != null ? Path.of(o.torchScript) : findTorchScript();
+    if (script == null || !Files.isExecutable(Path.of("/usr/bin/python3"))) {
+      return null;
+    }
+    try {
+      ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", script.toString(), "--layers");
+      pb.environment().put("OMP_NUM_THREADS", "1");
+      pb.environment().put("OPENBLAS_NUM_THREADS", "1");
+      Process p = pb.start();
+      String out;
+      try (InputStream in = p.getInputStream()) {
+        out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
+      if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+        return null;
+      }
+      return new ObjectMapper().readTree(out.strip().lines().reduce((a, b) -> b).orElse("{}"));
+    } catch (IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
   }
 
   // ------------------------------------------------------------------------------ profile
