@@ -91,7 +91,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Options: {@code --quick} (few steps and points: a smoke run), {@code --threads N} (OpenMP and
  * BLAS threads; default {@link BackendOptions#defaults()}), {@code --build GENERIC|ONEDNN_AVX2|AUTO},
- * {@code --sections plain,meta,profile,memory} (default all; {@code memory-t} runs only the T
+ * {@code --sections plain,meta,ops,profile,memory} (default all; {@code memory-t} runs only the T
  * sweeps of section 3; {@code ops} times each CNN layer alone against PyTorch), {@code --T n} (window, default 5),
  * {@code --widths 256,512,...}, {@code --Ts 5,10,20}, {@code --budget-mb M} (default 2048),
  * {@code --torch-script PATH}, {@code --meta-seconds S} (time cap per estimator and model,
@@ -112,7 +112,7 @@ public final class PerfBench {
     boolean quick;
     int threads = -1;
     NativeBuild build = NativeBuild.AUTO;
-    List<String> sections = List.of("plain", "meta", "profile", "memory");
+    List<String> sections = List.of("plain", "meta", "ops", "profile", "memory");
     int window = 5;
     List<Integer> widths = List.of(256, 512, 1024, 2048);
     List<Integer> ts = List.of(5, 10, 20);
