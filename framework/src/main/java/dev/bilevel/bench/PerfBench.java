@@ -512,9 +512,9 @@ public final class PerfBench {
     }
     if (!raw.isEmpty()) {
       System.out.println("raw SD = the same models written directly in SameDiff"
-          + " (BackendBench's child workload, run in this JVM with these threads): SameDiff"
-          + " calculateGradients + in-place SGD, no DSL, no flat θ; its 1024^3 mmul: "
-          + raw.get("mmul.gflops") + " GFLOP/s, sgemm " + raw.get("gemm.gflops") + " GFLOP/s");
+          + " (BackendBench's workload, served by a BackendBench child JVM on the same build and"
+          + " threads): SameDiff calculateGradients + in-place SGD, no DSL, no flat θ; its sgemm "
+          + raw.get("gemm.gflops") + " GFLOP/s");
     }
     if (torch != null) {
       System.out.println("torch: " + torch);
@@ -528,36 +528,69 @@ public final class PerfBench {
   }
 
   /**
-   * The same two models written directly in SameDiff: BackendBench's child workload, run in this
-   * JVM (the backend is already up; it re-applies these thread counts) with its output captured.
+   * The same two models written directly in SameDiff: BackendBench's workload, served by a
+   * BackendBench child JVM ({@code --serve BUILD}, driven over stdin with {@code RUN <workload>
+   * <omp> <blas>} and {@code QUIT}) on this run's native build and thread counts. Returns
+   * {@code mlp32.ms}, {@code cnn32.ms} (medians) and {@code gemm.gflops}; empty, with a printed
+   * reason, when the child fails.
    */
   private static Map<String, String> rawSameDiff(Opts o, BackendInfo info) {
     Map<String, String> res = new HashMap<>();
-    java.io.PrintStream out = System.out;
-    java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+    NativeBuild build = info.nativeBuild().endsWith("-onednn-avx2") ? NativeBuild.ONEDNN_AVX2
+        : NativeBuild.GENERIC;
+    List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx3g", "-cp", BackendBench.childClassPath(), BackendBench.class.getName(), "--serve",
+        build.name());
+    Process p = null;
     try {
-      System.setOut(new java.io.PrintStream(buf, true, StandardCharsets.UTF_8));
-      List<String> a = new ArrayList<>(List.of("--child", o.build.name(),
-          Integer.toString(info.ompThreads()), Integer.toString(info.blasThreads())));
-      if (o.quick) {
-        a.add("--quick");
+      p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      java.io.BufferedReader in = new java.io.BufferedReader(
+          new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+      java.io.PrintWriter out = new java.io.PrintWriter(
+          new java.io.OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8), true);
+      String line;
+      while ((line = in.readLine()) != null && !line.startsWith("READY")) {
+        // start-up chatter
       }
-      BackendBench.main(a.toArray(String[]::new));
-    } catch (Exception | Error e) {
-      res.clear();
-      out.println("raw SameDiff column: n/a (" + e + ")");
+      if (line == null) {
+        throw new IOException("BackendBench --serve ended before READY");
+      }
+      String threads = info.ompThreads() + " " + info.blasThreads();
+      int bursts = o.quick ? 2 : 10;
+      String[][] work = {{"MLP32", "mlp32.ms"}, {"CNN32", "cnn32.ms"}, {"GEMM", "gemm.ms"}};
+      for (String[] w : work) {
+        List<Double> times = new ArrayList<>();
+        for (int b = 0; b < (w[0].equals("GEMM") ? 2 : bursts); b++) {
+          out.println("RUN " + w[0] + " " + threads);
+          while ((line = in.readLine()) != null && !line.startsWith("TIMES")) {
+            // skip
+          }
+          if (line == null) {
+            throw new IOException("BackendBench --serve ended during " + w[0]);
+          }
+          String[] f = line.trim().split(" ");
+          for (String t : f[f.length - 1].split(",")) {
+            times.add(Double.parseDouble(t));
+          }
+        }
+        res.put(w[1], Double.toString(median(times)));
+      }
+      out.println("QUIT");
+      double gemmMs = Double.parseDouble(res.remove("gemm.ms"));
+      res.put("gemm.gflops", fmt1(2.0 * 1024 * 1024 * 1024 / (gemmMs * 1e6)));
+      p.waitFor(60, TimeUnit.SECONDS);
       return res;
+    } catch (IOException | RuntimeException e) {
+      System.out.println("raw SameDiff column: n/a (" + e + ")");
+      return new HashMap<>();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new HashMap<>();
     } finally {
-      System.setOut(out);
-    }
-    for (String line : buf.toString(StandardCharsets.UTF_8).split("\n")) {
-      if (line.startsWith(RESULT)) {
-        String kv = line.substring(RESULT.length()).trim();
-        int eq = kv.indexOf('=');
-        res.put(kv.substring(0, eq), kv.substring(eq + 1));
+      if (p != null && p.isAlive()) {
+        p.destroy();
       }
     }
-    return res;
   }
 
   private static double sgemmGflops(boolean quick) {
