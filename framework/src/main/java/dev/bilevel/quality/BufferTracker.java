@@ -22,7 +22,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * the others is the memory that is alive, exactly and independently of when the native memory is
  * actually returned. A measuring device for the quality report and the memory benchmark:
  * installing reaches into ND4J's private state, and {@link #close()} puts the original factory
- * back. Not reentrant: one tracker at a time.
+ * back. Not reentrant: one tracker at a time; buffers other threads allocate meanwhile are counted
+ * too, so measure with nothing else running on ND4J.
  */
 final class BufferTracker implements AutoCloseable {
   private static final Field FACTORY = factoryField();
