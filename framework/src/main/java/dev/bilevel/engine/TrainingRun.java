@@ -148,7 +148,7 @@ public final class TrainingRun {
       hg = metaUpdate(innerBatch, outerBatches.get());
       metaNanos = System.nanoTime() - t0;
     }
-    StepEvent ev = new StepEvent(step, epoch, innerLoss, hg != null,
+    StepEvent ev = new StepEvent(step, epoch, innerLoss, hg != null && !hg.skipped(),
         hg == null ? Double.NaN : hg.norm(), innerNanos, metaNanos, estimator.name(),
         hg == null ? Map.of() : hg.diagnostics());
     step++;
@@ -180,7 +180,9 @@ public final class TrainingRun {
         outerBatch, compiled.problem().innerOptimizer(), innerOpt.currentLearningRate(), trajectory,
         metaSeed(), step);
     Hypergradient hg = estimator.estimate(ctx);
-    outerOpt.step(lambda, hg.gradient());
+    if (!hg.skipped()) {
+      outerOpt.step(lambda, hg.gradient());
+    }
     startWindow();
     return hg;
   }

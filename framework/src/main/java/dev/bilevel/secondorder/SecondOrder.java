@@ -34,6 +34,11 @@ public final class SecondOrder {
     return oracle;
   }
 
+  /** The finite-difference settings in use. */
+  public FiniteDifferences settings() {
+    return fd;
+  }
+
   /** H·v, and (∂²L/∂λ∂θ)·v from the same two gradient evaluations. */
   public record Products(INDArray hessianVector, INDArray mixedVector) {}
 

@@ -10,7 +10,6 @@ import dev.bilevel.graph.BilevelOracle;
 import jakarta.inject.Inject;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -60,7 +59,7 @@ public final class FiniteDifference implements HypergradientEstimator {
           + " maximum of " + config.maxLambdaDimension() + ". Use reverse or drmad, or raise the"
           + " limit with FiniteDifferenceConfig.maxLambdaDimension(n).");
     }
-    double rel = Double.isNaN(config.relativeStep()) ? defaultStep(oracle.dtype())
+    double rel = Double.isNaN(config.relativeStep()) ? c.products().settings().relativeStep()
         : config.relativeStep();
     INDArray g = oracle.lambdaLayout().zeros();
     for (int j = 0; j < m; j++) {
@@ -84,15 +83,11 @@ public final class FiniteDifference implements HypergradientEstimator {
     return c.oracle().value(Level.OUTER, theta, lambda, c.outerBatch());
   }
 
-  private static double defaultStep(DataType dtype) {
-    return Math.cbrt(dtype == DataType.DOUBLE ? Math.ulp(1.0) : Math.ulp(1.0f));
-  }
-
   @Override
   public Map<String, Object> describe() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("estimator", NAME);
-    m.put("relativeStep", Double.isNaN(config.relativeStep()) ? "cbrt(machine epsilon)"
+    m.put("relativeStep", Double.isNaN(config.relativeStep()) ? "the finite-difference settings in use"
         : config.relativeStep());
     m.put("maxLambdaDimension", config.maxLambdaDimension());
     return m;

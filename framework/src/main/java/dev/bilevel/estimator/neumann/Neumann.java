@@ -51,7 +51,7 @@ public final class Neumann implements HypergradientEstimator {
   public Hypergradient estimate(EstimationContext c) {
     BilevelOracle oracle = c.oracle();
     if (config.schedule() instanceof NeumannConfig.LastSteps last && !last.active(c.step())) {
-      return new Hypergradient(oracle.lambdaLayout().zeros(), Map.of("active", 0.0));
+      return Hypergradient.skip(Map.of("active", 0.0));
     }
     double alpha = Double.isNaN(config.seriesStep()) ? c.innerLearningRate() : config.seriesStep();
     double wd = c.innerOptimizer().weightDecay();

@@ -89,7 +89,7 @@ class NeumannTest {
     var counts = r.oracle.counts();
     Hypergradient idle = neumann.estimate(withStep(base, 4));
     assertThat(r.oracle.counts().minus(counts).forward()).isZero();
-    assertThat(idle.gradient().norm2Number().doubleValue()).isZero();
+    assertThat(idle.skipped()).isTrue();
     assertThat(idle.diagnostics()).containsEntry("active", 0.0);
 
     Hypergradient active = neumann.estimate(withStep(base, 8));
