@@ -27,8 +27,8 @@ import picocli.CommandLine.ParseResult;
 
 /**
  * The {@code bilevel} command line. Experiments and estimators come from the plugins on the class
- * path. Subcommands: {@code list}, {@code run <experiment>}; further ones ({@code check}, {@code
- * bench}) are added with {@link #addCommand}.
+ * path. Subcommands: {@code list}, {@code run <experiment>}, {@code check <problem>} (the
+ * hypergradient quality report); further ones are added with {@link #addCommand}.
  */
 public final class BilevelCli {
 
@@ -51,6 +51,7 @@ public final class BilevelCli {
     this.injector = Plugins.injector(plugins);
     this.out = out;
     this.err = err;
+    extra.put("check", new CheckCommand());
   }
 
   public static void main(String[] args) {
