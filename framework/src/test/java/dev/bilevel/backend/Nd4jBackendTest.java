@@ -87,6 +87,13 @@ class Nd4jBackendTest {
       assertThat(info.blasThreads()).isEqualTo(1);
       assertThat(info.masterThreads()).isEqualTo(1);
 
+      // withThreads changes only the positive counts and keeps the build.
+      Nd4jBackend blas2 = one.withThreads(0, 2);
+      assertThat(blas2.info().blasThreads()).isEqualTo(2);
+      assertThat(blas2.info().ompThreads()).isEqualTo(1);
+      assertThat(blas2.info().nativeBuild()).isEqualTo(info.nativeBuild());
+      assertThat(blas2.options().blasThreads()).isEqualTo(2);
+
       // OpenMP's thread count is per thread: another thread gets it via applyToCurrentThread.
       Nd4jBackend two = Nd4jBackend.start(BackendOptions.builder().ompThreads(2).build());
       AtomicInteger seen = new AtomicInteger();
