@@ -60,6 +60,11 @@ final class MwnReport {
         continue;
       }
       MwnExperiment.FinalState fs = MwnExperiment.FinalState.read(f);
+      if (!java.util.Arrays.stream(fs.weights()).allMatch(Double::isFinite)
+          || !java.util.Arrays.stream(fs.lambda().castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE)
+              .toDoubleVector()).allMatch(Double::isFinite)) {
+        continue; // a diverged run (NaN weights) has no weight plots; its metrics show the NaN
+      }
       vCurves.add(new Plots.Series(m, grid, MwnProblem.weightFunction(fs.lambda(), grid)));
       List<Double> wc = new ArrayList<>();
       List<Double> wn = new ArrayList<>();
