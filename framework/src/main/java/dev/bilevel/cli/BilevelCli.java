@@ -55,6 +55,8 @@ public final class BilevelCli {
   }
 
   public static void main(String[] args) {
+    // Choose the native build and threads before anything (plugin discovery, data) touches ND4J.
+    dev.bilevel.backend.Nd4jBackend.start();
     BilevelCli cli = new BilevelCli(Plugins.discover(), System.out, System.err);
     int code = cli.execute(args);
     System.out.flush();
