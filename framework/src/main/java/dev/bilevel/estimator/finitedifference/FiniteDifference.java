@@ -53,12 +53,8 @@ public final class FiniteDifference implements HypergradientEstimator {
   public Hypergradient estimate(EstimationContext c) {
     BilevelOracle oracle = c.oracle();
     long m = oracle.lambdaLayout().size();
-    if (m > config.maxLambdaDimension()) {
-      throw new IllegalArgumentException("The " + NAME + " estimator replays the window twice per λ"
-          + " coordinate, and this problem has " + m + " λ coordinates, more than the configured"
-          + " maximum of " + config.maxLambdaDimension() + ". Use reverse or drmad, or raise the"
-          + " limit with FiniteDifferenceConfig.maxLambdaDimension(n).");
-    }
+    Windows.requireLambdaDimension(NAME, m, config.maxLambdaDimension(),
+        "replays the window twice per λ coordinate", "FiniteDifferenceConfig");
     double rel = Double.isNaN(config.relativeStep()) ? c.products().settings().relativeStep()
         : config.relativeStep();
     INDArray g = oracle.lambdaLayout().zeros();

@@ -60,12 +60,8 @@ public final class Forward implements HypergradientEstimator {
   public Hypergradient estimate(EstimationContext c) {
     BilevelOracle oracle = c.oracle();
     long m = oracle.lambdaLayout().size();
-    if (m > config.maxLambdaDimension()) {
-      throw new IllegalArgumentException("The " + NAME + " estimator carries one θ-sized tangent per"
-          + " λ coordinate, and this problem has " + m + " λ coordinates, more than the configured"
-          + " maximum of " + config.maxLambdaDimension() + ". Use reverse or drmad, or raise the"
-          + " limit with ForwardConfig.maxLambdaDimension(n).");
-    }
+    Windows.requireLambdaDimension(NAME, m, config.maxLambdaDimension(),
+        "carries one θ-sized tangent per λ coordinate", "ForwardConfig");
     InnerDynamics dynamics = InnerDynamics.of(c.innerOptimizer(), NAME);
     Trajectory window = c.trajectory();
     int dim = Math.toIntExact(m);
