@@ -21,13 +21,24 @@ record EvoGradSettings(String preset, int candidates, double sigma, double tempe
     double weightDecay) {
 
   /**
-   * The measured defaults (docs/mwn.md, "EvoGrad: diagnosis"): K = 4, σ = 1e-3, τ = 0.05, every
-   * weight perturbed, and no weight decay on V. EvoGrad's hypergradient is about σ²/(2τ) = 1e-5 times
-   * a one-step hypergradient with lr α = 0.1 ({@code evograd.md} §1), so Adam's coupled weight decay
-   * of 1e-4, harmless for one-step, dominates it and pulls V to the constant sigmoid(0) = 0.5.
+   * The measured defaults (docs/mwn.md, "EvoGrad: diagnosis"): K = 4, σ = 3e-2, τ = 0.05, every
+   * weight perturbed, and no weight decay on V. On average EvoGrad's estimate is one-step's
+   * hypergradient with a virtual step of {@link #effectiveStep} α_e = σ²(K−1)/(Kτ) instead of the
+   * classifier's lr (tested in EvoGradEffectiveStepTest). With the paper's σ = 1e-3, α_e = 1.5e-5:
+   * (1) Adam's coupled weight decay of 1e-4, harmless for one-step, dominates the estimate and pulls V
+   * to the constant sigmoid(0) = 0.5; (2) without that decay, on clean data V became increasing in
+   * the loss and sank into the sigmoid's tail, the normalised weights moved onto the high-loss samples
+   * and training diverged to NaN — and one-step with the same virtual step of 1.5e-5 does the same,
+   * while one-step with the classifier's step 0.1 does not. σ = 3e-2 gives α_e = 1.35e-2, within a
+   * decade of the classifier's lr 0.1.
    */
   static EvoGradSettings mwn() {
-    return new EvoGradSettings("mwn", 4, 1e-3, 0.05, false, 0);
+    return new EvoGradSettings("mwn", 4, 3e-2, 0.05, false, 0);
+  }
+
+  /** α_e = σ²(K−1)/(Kτ): the virtual step of the one-step hypergradient EvoGrad estimates on average. */
+  static double effectiveStep(int candidates, double sigma, double temperature) {
+    return sigma * sigma * (candidates - 1) / (candidates * temperature);
   }
 
   /** K = 2, σ = 1e-3, τ = 0.05, every weight perturbed, V's weight decay as for the other methods. */
@@ -84,6 +95,7 @@ record EvoGradSettings(String preset, int candidates, double sigma, double tempe
     m.put("temperature", temperature);
     m.put("perturb", headOnly ? "head" : "all");
     m.put("metaWeightDecay", Double.isNaN(weightDecay) ? "as meta-weight-decay" : weightDecay);
+    m.put("effectiveStep", effectiveStep(candidates, sigma, temperature));
     return m;
   }
 }

@@ -91,23 +91,28 @@ public final class MwnExperiment implements Experiment {
         new ExperimentOption("momentum", "0.9", "classifier SGD momentum (Nesterov)"),
         new ExperimentOption("weight-decay", "5e-4", "classifier weight decay"),
         new ExperimentOption("decay-at", "0.67,0.83", "fractions of training at which the lr drops x0.1"),
-        new ExperimentOption("meta-lr", "1e-3", "Adam learning rate of the weighting net V"),
-        new ExperimentOption("meta-weight-decay", "1e-4", "Adam weight decay of V"),
+        new ExperimentOption("meta-optimizer", "adam", "optimiser of V: adam, or sgd (Nesterov momentum 0.9, as the"
+            + " class-imbalance reference)"),
+        new ExperimentOption("meta-lr", "1e-3", "learning rate of the weighting net V"),
+        new ExperimentOption("meta-weight-decay", "1e-4", "weight decay of V (coupled, in its optimiser)"),
         new ExperimentOption("weighting", "normalised", "normalised (sum v*l / sum v) or mean ((1/n) sum v*l)"),
-        new ExperimentOption("evograd", "mwn", "EvoGrad preset: mwn (measured for this plugin, docs/mwn.md) or"
-            + " paper (K=2, sigma=1e-3, tau=0.05, all weights perturbed, V weight decay as --meta-weight-decay)"),
+        new ExperimentOption("one-step-lr", "lr", "virtual step of one-step: lr (the classifier's current lr) or a"
+            + " number (a diagnostic: 1.35e-2 or 1.5e-5 is what EvoGrad's sigma 3e-2 or 1e-3 amounts to)"),
+        new ExperimentOption("evograd", "mwn", "EvoGrad preset: mwn (K=4, sigma=3e-2, tau=0.05, all weights, no"
+            + " weight decay on V; measured in docs/mwn.md) or paper (K=2, sigma=1e-3, tau=0.05, all weights perturbed,"
+            + " V weight decay as --meta-weight-decay)"),
         new ExperimentOption("evograd-candidates", "preset", "EvoGrad K, number of candidates"),
         new ExperimentOption("evograd-sigma", "preset", "EvoGrad perturbation size sigma (+-sigma per weight)"),
         new ExperimentOption("evograd-temperature", "preset", "EvoGrad softmax temperature tau"),
         new ExperimentOption("evograd-perturb", "preset", "classifier weights EvoGrad perturbs: head (last layer) or all"),
-        new ExperimentOption("evograd-meta-weight-decay", "preset", "Adam weight decay of V when the estimator is evograd"));
+        new ExperimentOption("evograd-meta-weight-decay", "preset", "weight decay of V when the estimator is evograd"));
   }
 
   /** The options parsed into one place. */
   record Config(KnownDataset dataset, String dataDir, NoiseType noise, double rate, double imbalance,
       int perClass, int metaPerClass, int testSize, int epochs, int hidden, int batch, double lr,
       double momentum, double weightDecay, double[] decayAt, double metaLr, double metaWeightDecay,
-      Weighting weighting, EvoGradSettings evograd) {
+      Weighting weighting, EvoGradSettings evograd, double oneStepLr, boolean metaSgd) {
 
     static Config of(ExperimentContext c) {
       String ds = c.string("dataset").trim().toLowerCase(Locale.ROOT);
@@ -131,11 +136,27 @@ public final class MwnExperiment implements Experiment {
           c.integer("test-size"), c.integer("epochs"), c.integer("hidden"), c.integer("batch"),
           c.number("lr"), c.number("momentum"), c.number("weight-decay"),
           decay.stream().mapToDouble(Double::doubleValue).toArray(), c.number("meta-lr"),
-          c.number("meta-weight-decay"), w, EvoGradSettings.of(c));
+          c.number("meta-weight-decay"), w, EvoGradSettings.of(c),
+          c.string("one-step-lr").trim().equalsIgnoreCase("lr") ? Double.NaN : c.number("one-step-lr"),
+          metaSgd(c.string("meta-optimizer")));
       if (cfg.epochs < 1 || cfg.perClass < 1 || cfg.metaPerClass < 1 || cfg.batch < 1 || cfg.testSize < 1) {
         throw new IllegalArgumentException("epochs, per-class, meta-per-class, batch and test-size must be positive");
       }
       return cfg;
+    }
+
+    private static boolean metaSgd(String s) {
+      return switch (s.trim().toLowerCase(Locale.ROOT)) {
+        case "adam" -> false;
+        case "sgd" -> true;
+        default -> throw new IllegalArgumentException("--meta-optimizer must be adam or sgd, got '" + s + "'");
+      };
+    }
+
+    /** V's optimiser for a method (EvoGrad may have its own weight decay). */
+    dev.bilevel.optim.OptimizerSpec metaOptimizer(double decay) {
+      return metaSgd ? dev.bilevel.optim.Sgd.of(metaLr).momentum(0.9).weightDecay(decay)
+          : dev.bilevel.optim.Adam.of(metaLr).weightDecay(decay);
     }
 
     ISchedule schedule() {
@@ -171,10 +192,12 @@ public final class MwnExperiment implements Experiment {
       m.put("momentum", momentum);
       m.put("weightDecay", weightDecay);
       m.put("decayAt", java.util.Arrays.toString(decayAt));
+      m.put("metaOptimizer", metaSgd ? "sgd-nesterov 0.9" : "adam");
       m.put("metaLr", metaLr);
       m.put("metaWeightDecay", metaWeightDecay);
       m.put("weighting", weighting.id());
       m.put("evograd", evograd.describe());
+      m.put("oneStepLr", Double.isNaN(oneStepLr) ? "lr" : oneStepLr);
       return m;
     }
   }
@@ -244,9 +267,10 @@ public final class MwnExperiment implements Experiment {
             data.train().size(), 100 * data.noise().empiricalFlipRate(), data.meta().size(), test.size());
         BilevelProblem problem = MwnProblem.build(fullTrain.featureSize(), fullTrain.numClasses(),
             cfg.hidden, unit.method.equals("plain") ? Weighting.UNIFORM : cfg.weighting, cfg.lr,
-            cfg.momentum, cfg.weightDecay, cfg.schedule(), cfg.metaLr, metaWeightDecay(unit.method, cfg));
+            cfg.momentum, cfg.weightDecay, cfg.schedule(), cfg.metaOptimizer(metaWeightDecay(unit.method, cfg)));
         MethodRun run = unit.method.equals("plain") ? MethodRun.plain(backend, problem, unit.seed)
-            : MethodRun.bilevel(trainer, problem, unit.seed, estimator(unit.method, cfg));
+            : MethodRun.bilevel(trainer, problem, unit.seed,
+                estimator(unit.method, cfg));
         int startEpoch = 0;
         if (cp != null && u == cp.unitsDone() && cp.state() != null) {
           run.restore(cp.state());
@@ -297,6 +321,10 @@ public final class MwnExperiment implements Experiment {
 
   /** The estimator of a method: evograd as configured by this plugin's options, others from the registry. */
   private HypergradientEstimator estimator(String method, Config cfg) {
+    if (method.equals(dev.bilevel.estimator.onestep.OneStep.NAME) && !Double.isNaN(cfg.oneStepLr)) {
+      return new dev.bilevel.estimator.onestep.OneStep(
+          dev.bilevel.estimator.onestep.OneStepConfig.defaults().learningRate(cfg.oneStepLr));
+    }
     return method.equals(EvoGrad.NAME) ? new EvoGrad(cfg.evograd.config()) : trainer.registry().get(method);
   }
 
@@ -383,9 +411,10 @@ public final class MwnExperiment implements Experiment {
     for (int k = 0; k < c; k++) {
       balanced += perClass[k] == 0 ? 0 : (double) perClassOk[k] / perClass[k] / c;
     }
-    Map<String, double[]> tr = outputs(run.oracle(), theta, lambda, data.train(), "logits", "weights");
+    Map<String, double[]> tr = outputs(run.oracle(), theta, lambda, data.train(), "logits", "weights", "losses");
     int[] pred = argmax(tr.get("logits"), c);
     double[] w = tr.get("weights");
+    double[] losses = tr.get("losses");
     int[] observed = data.noise().labels();
     int[] clean = data.noise().clean();
     boolean[] isClean = new boolean[pred.length];
@@ -422,10 +451,42 @@ public final class MwnExperiment implements Experiment {
     row.put("weight_clean", plain || nClean == 0 ? Double.NaN : wClean / nClean);
     row.put("weight_noisy", plain || nNoisy == 0 ? Double.NaN : wNoisy / nNoisy);
     row.put("auroc", plain ? Double.NaN : Auroc.of(w, isClean));
+    row.put("weight_ess", plain ? Double.NaN : effectiveSampleFraction(w));
+    row.put("weight_loss_corr", plain ? Double.NaN : correlation(w, losses));
     row.put("inner_loss", meanLoss);
     row.put("lr", cfg.schedule().valueAt(0, epoch));
     row.put("ms_per_iter", msPerIter);
     return row;
+  }
+
+  /**
+   * (Σw)² / (n Σw²): the fraction of the samples that carry the normalised weights w_i/Σw (1 for
+   * uniform weights, 1/n when one sample has them all); NaN if a weight is not finite or all are 0.
+   */
+  static double effectiveSampleFraction(double[] w) {
+    double s = 0;
+    double s2 = 0;
+    for (double x : w) {
+      s += x;
+      s2 += x * x;
+    }
+    return Double.isFinite(s2) && s2 > 0 ? s * s / (w.length * s2) : Double.NaN;
+  }
+
+  /** Pearson correlation of weight and loss over the training set: negative when V decreases in ℓ. */
+  static double correlation(double[] a, double[] b) {
+    int n = a.length;
+    double ma = java.util.Arrays.stream(a).average().orElse(Double.NaN);
+    double mb = java.util.Arrays.stream(b).average().orElse(Double.NaN);
+    double sab = 0;
+    double saa = 0;
+    double sbb = 0;
+    for (int i = 0; i < n; i++) {
+      sab += (a[i] - ma) * (b[i] - mb);
+      saa += (a[i] - ma) * (a[i] - ma);
+      sbb += (b[i] - mb) * (b[i] - mb);
+    }
+    return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : Double.NaN;
   }
 
   /** Final λ and per-sample weights of a unit, for the report's plots. */

@@ -4,6 +4,7 @@ import dev.bilevel.dsl.Bilevel;
 import dev.bilevel.dsl.BilevelProblem;
 import dev.bilevel.dsl.Init;
 import dev.bilevel.optim.Adam;
+import dev.bilevel.optim.OptimizerSpec;
 import dev.bilevel.optim.Sgd;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -39,6 +40,16 @@ public final class MwnProblem {
   public static BilevelProblem build(int features, int classes, int hidden, Weighting weighting,
       double lr, double momentum, double weightDecay, ISchedule schedule, double metaLr,
       double metaWeightDecay) {
+    return build(features, classes, hidden, weighting, lr, momentum, weightDecay, schedule,
+        Adam.of(metaLr).weightDecay(metaWeightDecay));
+  }
+
+  /**
+   * @param metaOptimizer V's optimiser: Adam 1e-3 with weight decay 1e-4 in the noisy-label reference
+   *     ({@code MW-Net.py}), SGD 1e-5 with momentum 0.9 and weight decay 5e-4 in the class-imbalance one
+   */
+  public static BilevelProblem build(int features, int classes, int hidden, Weighting weighting,
+      double lr, double momentum, double weightDecay, ISchedule schedule, OptimizerSpec metaOptimizer) {
     Sgd inner = Sgd.of(lr).momentum(momentum).weightDecay(weightDecay);
     if (schedule != null) {
       inner = inner.schedule(schedule);
@@ -67,7 +78,7 @@ public final class MwnProblem {
         .outerObjective(f -> f.meanCrossEntropy(f.inner(HEAD).apply(f.inner(BODY).apply(f.input("x"))),
             f.input("y")))
         .innerOptimizer(inner)
-        .outerOptimizer(Adam.of(metaLr).weightDecay(metaWeightDecay))
+        .outerOptimizer(metaOptimizer)
         .metaUpdateEvery(1)
         .metaFirst()
         .build();

@@ -65,12 +65,12 @@ class MwnCliTest {
     Path mwn = tmp.resolve("mwn");
     assertThat(run(args(mwn, "1", "evograd", "--evograd-candidates", "3"))).isZero();
     String prov = Files.readString(mwn.resolve("provenance.json")).replaceAll("\\s", "");
-    assertThat(prov).contains("\"preset\":\"mwn\"", "\"candidates\":3", "\"perturb\":\"all\"",
+    assertThat(prov).contains("\"preset\":\"mwn\"", "\"candidates\":3", "\"sigma\":0.03", "\"perturb\":\"all\"",
         "\"metaWeightDecay\":0.0");
     Path paper = tmp.resolve("paper");
     assertThat(run(args(paper, "1", "evograd", "--evograd", "paper"))).isZero();
     prov = Files.readString(paper.resolve("provenance.json")).replaceAll("\\s", "");
-    assertThat(prov).contains("\"preset\":\"paper\"", "\"candidates\":2", "\"perturb\":\"all\"",
+    assertThat(prov).contains("\"preset\":\"paper\"", "\"candidates\":2", "\"sigma\":0.001", "\"perturb\":\"all\"",
         "\"metaWeightDecay\":\"asmeta-weight-decay\"");
     Path head = tmp.resolve("head");
     assertThat(run(args(head, "1", "evograd", "--evograd-perturb", "head"))).isZero();
@@ -79,6 +79,18 @@ class MwnCliTest {
     out.reset();
     assertThat(run(args(tmp.resolve("bad"), "1", "evograd", "--evograd-perturb", "body"))).isEqualTo(1);
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("--evograd-perturb must be head or all, got 'body'");
+  }
+
+  @Test
+  void metaOptimizerAndOneStepStepReachTheProvenance(@TempDir Path tmp) throws Exception {
+    Path sgd = tmp.resolve("sgd");
+    assertThat(run(args(sgd, "1", "one-step", "--meta-optimizer", "sgd", "--meta-lr", "1e-5",
+        "--one-step-lr", "0.01"))).isZero();
+    String prov = Files.readString(sgd.resolve("provenance.json")).replaceAll("\\s", "");
+    assertThat(prov).contains("\"metaOptimizer\":\"sgd-nesterov0.9\"", "\"metaLr\":1.0E-5", "\"learningRate\":0.01");
+    out.reset();
+    assertThat(run(args(tmp.resolve("bad"), "1", "one-step", "--meta-optimizer", "rmsprop"))).isEqualTo(1);
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("--meta-optimizer must be adam or sgd, got 'rmsprop'");
   }
 
   @Test
@@ -93,7 +105,15 @@ class MwnCliTest {
     List<Map<String, Object>> rows = MetricsLog.readRows(dir.resolve("metrics.jsonl"));
     assertThat(rows).hasSize(6);
     assertThat(rows.get(0)).containsKeys("test_acc", "train_acc_observed", "train_acc_true",
-        "weight_clean", "weight_noisy", "auroc", "ms_per_iter");
+        "weight_clean", "weight_noisy", "auroc", "weight_ess", "weight_loss_corr", "ms_per_iter");
+    for (Map<String, Object> r : rows) {
+      if (!r.get("method").equals("plain")) {
+        double ess = MwnExperiment.num(r.get("weight_ess"));
+        double corr = MwnExperiment.num(r.get("weight_loss_corr"));
+        assertThat(ess).as("effective sample fraction").isBetween(0.0, 1.0 + 1e-9);
+        assertThat(corr).as("weight-loss correlation").isBetween(-1.0 - 1e-9, 1.0 + 1e-9);
+      }
+    }
     String prov = Files.readString(dir.resolve("provenance.json"));
     assertThat(prov).contains("\"seeds\"", "\"backend\"", "sha256:", "\"rate\"", "one-step");
     String report = Files.readString(dir.resolve("report.md"));

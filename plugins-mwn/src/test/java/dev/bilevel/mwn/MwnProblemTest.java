@@ -130,6 +130,42 @@ class MwnProblemTest {
     }
   }
 
+  /**
+   * When every V(ℓ) underflows to 0 (a very negative output bias), the normalised loss and both
+   * gradients stay finite (no 0/0): the NaN of EvoGrad's diverged runs does not come from Σv = 0.
+   */
+  @Test
+  void weightedLossStaysFiniteWhenAllWeightsUnderflow() {
+    var backend = Nd4jBackend.start();
+    for (Weighting weighting : new Weighting[] {Weighting.NORMALISED, Weighting.MEAN}) {
+      CompiledProblem p = CompiledProblem.compile(problem(weighting), backend);
+      INDArray theta = p.initialTheta(3);
+      INDArray lambda = p.initialLambda(4);
+      lambda.putScalar(lambda.length() - 1, -1e4);
+      Batch b = batch(new SplittableRandom(5), B);
+      double[] w = vec(p.outputs(Level.INNER, theta, lambda, b, "weights").get("weights"));
+      assertThat(w).as("weights underflow to 0").containsOnly(0.0);
+      Evaluation e = p.evaluate(Level.INNER, theta, lambda, b, Wrt.BOTH);
+      assertThat(e.value()).as("loss, %s", weighting).isFinite();
+      assertThat(java.util.Arrays.stream(vec(e.gradTheta())).allMatch(Double::isFinite)).as("dθ finite, %s", weighting)
+          .isTrue();
+      assertThat(java.util.Arrays.stream(vec(e.gradLambda())).allMatch(Double::isFinite)).as("dλ finite, %s", weighting)
+          .isTrue();
+    }
+  }
+
+  @Test
+  void effectiveSampleFractionAndCorrelationOnHandCases() {
+    assertThat(MwnExperiment.effectiveSampleFraction(new double[] {0.3, 0.3, 0.3, 0.3})).isCloseTo(1, within(1e-12));
+    assertThat(MwnExperiment.effectiveSampleFraction(new double[] {0.7, 0, 0, 0})).isCloseTo(0.25, within(1e-12));
+    assertThat(MwnExperiment.effectiveSampleFraction(new double[] {2, 1})).isCloseTo(9.0 / 10, within(1e-12));
+    assertThat(MwnExperiment.effectiveSampleFraction(new double[] {0, 0})).isNaN();
+    assertThat(MwnExperiment.correlation(new double[] {1, 2, 3}, new double[] {5, 7, 9})).isCloseTo(1, within(1e-12));
+    assertThat(MwnExperiment.correlation(new double[] {1, 2, 3}, new double[] {3, 2, 1})).isCloseTo(-1, within(1e-12));
+    // (−1, 0, 1)·(1, −2, 1) = 0
+    assertThat(MwnExperiment.correlation(new double[] {1, 2, 3}, new double[] {1, -2, 1})).isCloseTo(0, within(1e-12));
+  }
+
   @Test
   void aurocCountsTiesHalf() {
     assertThat(Auroc.of(new double[] {0.9, 0.8, 0.1, 0.2}, new boolean[] {true, true, false, false})).isEqualTo(1.0);

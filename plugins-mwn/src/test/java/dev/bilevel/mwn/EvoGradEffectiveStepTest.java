@@ -1,0 +1,116 @@
+package dev.bilevel.mwn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.bilevel.backend.Nd4jBackend;
+import dev.bilevel.data.Batch;
+import dev.bilevel.estimator.evograd.EvoGrad;
+import dev.bilevel.estimator.evograd.EvoGradConfig;
+import dev.bilevel.estimator.onestep.OneStep;
+import dev.bilevel.estimator.onestep.OneStepConfig;
+import dev.bilevel.estimator.EstimationContext;
+import dev.bilevel.estimator.Trajectory;
+import dev.bilevel.optim.Sgd;
+import dev.bilevel.secondorder.SecondOrder;
+import dev.bilevel.graph.CompiledProblem;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The premise of the EvoGrad diagnosis in docs/mwn.md: on average over its random candidates,
+ * EvoGrad's estimate on the Meta-Weight-Net problem is one-step's hypergradient (an independent
+ * estimator: a virtual SGD step and a finite-difference mixed product) scaled by α_e/η, with
+ * α_e = σ²(K−1)/(Kτ) the virtual step EvoGrad amounts to.
+ */
+class EvoGradEffectiveStepTest {
+  private static final int D = 6;
+  private static final int C = 3;
+  private static final int B = 16;
+
+  private static Batch batch(SplittableRandom r, int n) {
+    float[] x = new float[n * D];
+    float[] y = new float[n * C];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) (3 * (r.nextDouble() - 0.5));
+    }
+    for (int i = 0; i < n; i++) {
+      y[i * C + r.nextInt(C)] = 1;
+    }
+    return Batch.of(Map.of("x", Nd4j.create(x, new long[] {n, D}, DataType.FLOAT),
+        "y", Nd4j.create(y, new long[] {n, C}, DataType.FLOAT)));
+  }
+
+  private static double[] vec(INDArray a) {
+    return a.castTo(DataType.DOUBLE).reshape(a.length()).toDoubleVector();
+  }
+
+  private static EstimationContext context(CompiledProblem p, INDArray theta, INDArray lambda, Batch inner,
+      Batch outer, double eta, long seed) {
+    return new EstimationContext(p, new SecondOrder(p), theta, lambda, inner, outer, Sgd.of(eta), eta,
+        Trajectory.empty(), seed, 0);
+  }
+
+  private static double dot(double[] a, double[] b) {
+    double s = 0;
+    for (int i = 0; i < a.length; i++) {
+      s += a[i] * b[i];
+    }
+    return s;
+  }
+
+  @Test
+  void onAverageItEqualsOneStepsHypergradient() {
+    var backend = Nd4jBackend.start();
+    CompiledProblem p = CompiledProblem.compile(
+        MwnProblem.build(D, C, 8, Weighting.NORMALISED, 0.1, 0.9, 0, null, 1e-3, 0), backend);
+    INDArray theta = p.initialTheta(11);
+    INDArray lambda = p.initialLambda(12);
+    SplittableRandom r = new SplittableRandom(13);
+    Batch inner = batch(r, B);
+    Batch outer = batch(r, B);
+    double eta = 1e-3; // small, so one-step's virtual step barely moves ∇θ L_out
+    double[] oneStep = vec(new OneStep(OneStepConfig.defaults())
+        .estimate(context(p, theta, lambda, inner, outer, eta, 1)).gradient());
+    double norm = Math.sqrt(dot(oneStep, oneStep));
+    assertThat(norm).isGreaterThan(0);
+    double[] u = oneStep.clone();
+    for (int i = 0; i < u.length; i++) {
+      u[i] /= norm;
+    }
+    for (int k : new int[] {2, 4}) {
+      double sigma = 1e-3;
+      double tau = 0.05;
+      EvoGrad evo = new EvoGrad(EvoGradConfig.defaults().candidates(k).sigma(sigma).temperature(tau));
+      double scale = eta / EvoGradSettings.effectiveStep(k, sigma, tau);
+      int n = 400;
+      double[] mean = new double[oneStep.length];
+      double sumProj = 0;
+      double sumProjSq = 0;
+      for (int t = 0; t < n; t++) {
+        double[] g = vec(evo.estimate(context(p, theta, lambda, inner, outer, eta, 1000L * k + t)).gradient());
+        for (int i = 0; i < g.length; i++) {
+          g[i] *= scale;
+        }
+        for (int i = 0; i < g.length; i++) {
+          mean[i] += g[i] / n;
+        }
+        double proj = dot(g, u);
+        sumProj += proj;
+        sumProjSq += proj * proj;
+      }
+      double m = sumProj / n;
+      double se = Math.sqrt((sumProjSq / n - m * m) / n);
+      // The mean's component along one-step's direction is one-step's norm within sampling error
+      // (4 standard errors), and that error is small enough for this to say something (< 10%).
+      assertThat(se).as("standard error, K=%d", k).isLessThan(0.1 * norm);
+      assertThat(Math.abs(m - norm)).as("mean projection %g vs one-step %g, K=%d", m, norm, k)
+          .isLessThan(4 * se);
+      double cos = dot(mean, oneStep) / (Math.sqrt(dot(mean, mean)) * norm);
+      assertThat(cos).as("cosine of the mean with one-step, K=%d", k).isGreaterThan(0.9);
+    }
+  }
+}
