@@ -47,8 +47,13 @@ public final class CompiledProblem implements BilevelOracle {
    * @throws IllegalStateException if tracing fails (cannot happen for a problem that built)
    */
   public static CompiledProblem compile(BilevelProblem problem, Backend backend) {
+    return compile(problem, backend, true);
+  }
+
+  /** @param replay false keeps every evaluation on SameDiff's own executor (the reference) */
+  static CompiledProblem compile(BilevelProblem problem, Backend backend, boolean replay) {
     List<String> problems = new ArrayList<>();
-    CompiledProblem c = tryCompile(problem, backend, problems);
+    CompiledProblem c = tryCompile(problem, backend, problems, replay);
     if (c == null) {
       throw new IllegalStateException("Problem '" + problem.name() + "' failed to compile: "
           + problems);
@@ -57,12 +62,17 @@ public final class CompiledProblem implements BilevelOracle {
   }
 
   static CompiledProblem tryCompile(BilevelProblem problem, Backend backend, List<String> problems) {
+    return tryCompile(problem, backend, problems, true);
+  }
+
+  static CompiledProblem tryCompile(BilevelProblem problem, Backend backend,
+      List<String> problems, boolean replay) {
     ParameterLayout theta = new ParameterLayout(Role.INNER, problem.groups(Role.INNER), problem.dtype());
     ParameterLayout lambda = new ParameterLayout(Role.META, problem.groups(Role.META), problem.dtype());
     ObjectiveGraph in = problem.objective(Level.INNER) == null ? null
-        : trace(problem, Level.INNER, theta, lambda, problems);
+        : trace(problem, Level.INNER, theta, lambda, problems, replay);
     ObjectiveGraph out = problem.objective(Level.OUTER) == null ? null
-        : trace(problem, Level.OUTER, theta, lambda, problems);
+        : trace(problem, Level.OUTER, theta, lambda, problems, replay);
     if (in == null || out == null) {
       return null;
     }
@@ -70,7 +80,7 @@ public final class CompiledProblem implements BilevelOracle {
   }
 
   private static ObjectiveGraph trace(BilevelProblem problem, Level level, ParameterLayout theta,
-      ParameterLayout lambda, List<String> problems) {
+      ParameterLayout lambda, List<String> problems, boolean replay) {
     TracingContext ctx = new TracingContext(problem, level, problems);
     try {
       SDVariable loss = ctx.trace();
@@ -80,7 +90,7 @@ public final class CompiledProblem implements BilevelOracle {
             + java.util.Arrays.toString(shape) + "; return a scalar, e.g. per-sample losses .mean()");
         return null;
       }
-      return new ObjectiveGraph(ctx, loss, theta, lambda, problem.inputs());
+      return new ObjectiveGraph(ctx, loss, theta, lambda, problem.inputs(), replay);
     } catch (TracingContext.Abort a) {
       return null;
     } catch (RuntimeException e) {
@@ -118,7 +128,7 @@ public final class CompiledProblem implements BilevelOracle {
     return lambda.initialValues(seed ^ 0x5DEECE66DL);
   }
 
-  private ObjectiveGraph graph(Level level) {
+  ObjectiveGraph graph(Level level) {
     return level == Level.INNER ? inner : outer;
   }
 
@@ -133,6 +143,22 @@ public final class CompiledProblem implements BilevelOracle {
       backward++;
     }
     return graph(level).evaluate(th, la, batch, wrt, problem.dtype(), theta, lambda, outputs);
+  }
+
+  /**
+   * Evaluates with ∇θ written into {@code gradThetaInto} (a contiguous vector of θ's size) rather
+   * than into a new array: for a training loop that reuses one buffer every step.
+   */
+  public Evaluation evaluateInto(Level level, INDArray th, INDArray la, Batch batch,
+      INDArray gradThetaInto) {
+    checkLength("θ", th, theta);
+    checkLength("λ", la, lambda);
+    checkLength("the gradient buffer", gradThetaInto, theta);
+    backend.seedRandom(batch.noiseSeed());
+    forward++;
+    backward++;
+    return graph(level).evaluate(th, la, batch, Wrt.THETA, problem.dtype(), theta, lambda,
+        gradThetaInto);
   }
 
   private static void checkLength(String what, INDArray v, ParameterLayout layout) {

@@ -24,7 +24,7 @@ public final class GraphValidator {
   public static Report validate(BilevelProblem problem) {
     List<String> problems = new ArrayList<>();
     List<String> warnings = new ArrayList<>();
-    CompiledProblem c = CompiledProblem.tryCompile(problem, Backends.current(), problems);
+    CompiledProblem c = CompiledProblem.tryCompile(problem, Backends.current(), problems, false);
     if (c == null) {
       return new Report(problems, warnings);
     }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,6 +24,10 @@ import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
  * One objective compiled to its own SameDiff graph. Parameters are graph variables whose arrays are
  * overwritten from the flat θ and λ vectors before each evaluation; the gradient function is built
  * once and reused.
+ *
+ * <p>Evaluations run on a {@link GraphPlan} per request (outputs, gradients, placeholder shapes)
+ * when the graph allows one. The first evaluation of each request runs on SameDiff's own executor
+ * and the new plan must reproduce it, or this graph stays on SameDiff's executor for good.
  */
 final class ObjectiveGraph {
 
@@ -46,12 +51,39 @@ final class ObjectiveGraph {
   private final Set<String> reachable;
   private final List<String> thetaGradVars = new ArrayList<>();
   private final List<String> lambdaGradVars = new ArrayList<>();
+  private final Map<String, String> gradNames = new HashMap<>();
+  private final Set<ParameterLayout.Entry> boundTheta = new HashSet<>();
+  private final Set<ParameterLayout.Entry> boundLambda = new HashSet<>();
+  private final boolean replay;
+  private String replayRefused;
+  private final Map<PlanKey, GraphPlan> plans = new LinkedHashMap<>(16, 0.75f, true) {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<PlanKey, GraphPlan> eldest) {
+      return size() > MAX_PLANS;
+    }
+  };
+
+  // A plan keeps every intermediate array, so only the most recent requests keep theirs.
+  private static final int MAX_PLANS = 6;
+  private static final System.Logger LOG = System.getLogger(ObjectiveGraph.class.getName());
+
+  /** What a plan is specific to. */
+  private record PlanKey(List<String> outputs, List<String> gradVars, Map<String, List<Long>> shapes) {}
 
   /** A graph variable bound to a slice of θ or λ. */
   private record Bound(String var, boolean theta, ParameterLayout.Entry entry, INDArray array) {}
 
   ObjectiveGraph(TracingContext ctx, SDVariable lossVar, ParameterLayout theta,
       ParameterLayout lambda, List<InputSpec> inputSpecs) {
+    this(ctx, lossVar, theta, lambda, inputSpecs, true);
+  }
+
+  /** @param replay whether evaluations may run on replay plans, or always on SameDiff's executor */
+  ObjectiveGraph(TracingContext ctx, SDVariable lossVar, ParameterLayout theta,
+      ParameterLayout lambda, List<InputSpec> inputSpecs, boolean replay) {
+    this.replay = replay;
     this.sd = ctx.sd();
     this.loss = lossVar.name();
     sd.setLossVariables(loss);
@@ -67,6 +99,19 @@ final class ObjectiveGraph {
     bind(lambda, false);
     if (!thetaGradVars.isEmpty() || !lambdaGradVars.isEmpty()) {
       Quietly.run(sd::createGradFunction);
+      for (String v : thetaGradVars) {
+        gradName(v);
+      }
+      for (String v : lambdaGradVars) {
+        gradName(v);
+      }
+    }
+  }
+
+  private void gradName(String var) {
+    SDVariable g = sd.getVariable(var).gradient();
+    if (g != null) {
+      gradNames.put(var, g.name());
     }
   }
 
@@ -123,6 +168,13 @@ final class ObjectiveGraph {
 
   Evaluation evaluate(INDArray theta, INDArray lambda, Batch batch, Wrt wrt, DataType dtype,
       ParameterLayout thetaLayout, ParameterLayout lambdaLayout, String... outputs) {
+    return evaluate(theta, lambda, batch, wrt, dtype, thetaLayout, lambdaLayout, null, outputs);
+  }
+
+  /** As above; a non-null {@code gradThetaInto} receives ∇θ instead of a new array. */
+  Evaluation evaluate(INDArray theta, INDArray lambda, Batch batch, Wrt wrt, DataType dtype,
+      ParameterLayout thetaLayout, ParameterLayout lambdaLayout, INDArray gradThetaInto,
+      String... outputs) {
     for (Bound b : bound) {
       INDArray src = b.theta ? theta : lambda;
       b.array.assign(src.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(
@@ -148,20 +200,34 @@ final class ObjectiveGraph {
     }
     Map<String, INDArray> values;
     Map<String, INDArray> grads = Map.of();
-    if (gradVars.isEmpty()) {
-      values = sd.output(ph, outNames);
+    PlanKey key = replay && replayRefused == null ? planKey(ph, outNames, gradVars) : null;
+    GraphPlan plan = key == null ? null : plans.get(key);
+    if (plan != null) {
+      Map<String, INDArray> r = plan.run(ph, planOutputs(outNames, gradVars));
+      values = r;
+      grads = new HashMap<>();
+      for (String v : gradVars) {
+        grads.put(v, r.get(gradNames.get(v)));
+      }
     } else {
-      OutAndGrad r = sd.calculateGradientsAndOutputs(ph, outNames, gradVars);
-      values = r.getOutputs();
-      grads = r.getGradients();
+      if (gradVars.isEmpty()) {
+        values = sd.output(ph, outNames);
+      } else {
+        OutAndGrad r = sd.calculateGradientsAndOutputs(ph, outNames, gradVars);
+        values = r.getOutputs();
+        grads = r.getGradients();
+      }
+      if (key != null) {
+        tryPlan(key, ph, outNames, gradVars, values, grads);
+      }
     }
     INDArray lossValue = values.get(loss);
     if (lossValue.length() != 1) {
       throw new NonScalarLoss(lossValue.shape());
     }
     double value = lossValue.getDouble(0);
-    INDArray gTheta = wrt.theta() ? flatten(grads, thetaLayout, true) : null;
-    INDArray gLambda = wrt.lambda() ? flatten(grads, lambdaLayout, false) : null;
+    INDArray gTheta = wrt.theta() ? flatten(grads, thetaLayout, true, gradThetaInto) : null;
+    INDArray gLambda = wrt.lambda() ? flatten(grads, lambdaLayout, false, null) : null;
     Map<String, INDArray> outs = new HashMap<>();
     for (String o : outputs) {
       outs.put(o, values.get(exposed.get(o)).dup());
@@ -169,8 +235,117 @@ final class ObjectiveGraph {
     return new Evaluation(value, gTheta, gLambda, outs);
   }
 
-  private INDArray flatten(Map<String, INDArray> grads, ParameterLayout layout, boolean theta) {
-    INDArray flat = layout.zeros();
+  private PlanKey planKey(Map<String, INDArray> ph, List<String> outNames, List<String> gradVars) {
+    for (String v : gradVars) {
+      if (!gradNames.containsKey(v)) {
+        return null;
+      }
+    }
+    Map<String, List<Long>> shapes = new HashMap<>();
+    ph.forEach((k, a) -> {
+      List<Long> s = new ArrayList<>();
+      for (long d : a.shape()) {
+        s.add(d);
+      }
+      s.add((long) a.dataType().ordinal());
+      shapes.put(k, s);
+    });
+    return new PlanKey(List.copyOf(outNames), List.copyOf(gradVars), shapes);
+  }
+
+  private List<String> planOutputs(List<String> outNames, List<String> gradVars) {
+    List<String> all = new ArrayList<>(outNames);
+    for (String v : gradVars) {
+      all.add(gradNames.get(v));
+    }
+    return all;
+  }
+
+  /**
+   * Builds a plan for this request and keeps it if it reproduces SameDiff's result. A graph the
+   * planner cannot handle, or whose plan disagrees, stays on SameDiff's executor.
+   */
+  private void tryPlan(PlanKey key, Map<String, INDArray> ph, List<String> outNames,
+      List<String> gradVars, Map<String, INDArray> values, Map<String, INDArray> grads) {
+    if (!finite(values, outNames) || !finite(grads, gradVars)) {
+      return; // nothing trustworthy to compare against; try again on the next call
+    }
+    SameDiff graph = gradVars.isEmpty() ? sd : sd.getFunction("grad");
+    try {
+      GraphPlan plan = GraphPlan.build(graph, ph, planOutputs(outNames, gradVars));
+      Map<String, INDArray> r = plan.run(ph, planOutputs(outNames, gradVars));
+      for (String o : outNames) {
+        String why = disagreement(values.get(o), r.get(o));
+        if (why != null) {
+          refuse("output '" + o + "' " + why);
+          return;
+        }
+      }
+      for (String v : gradVars) {
+        String why = disagreement(grads.get(v), r.get(gradNames.get(v)));
+        if (why != null) {
+          refuse("gradient of '" + v + "' " + why);
+          return;
+        }
+      }
+      plans.put(key, plan);
+    } catch (GraphPlan.Unsupported e) {
+      refuse(e.getMessage());
+    } catch (RuntimeException e) {
+      refuse("planning failed: " + e);
+    }
+  }
+
+  private void refuse(String why) {
+    replayRefused = why;
+    plans.clear();
+    LOG.log(System.Logger.Level.DEBUG, "objective ''{0}'' runs on SameDiff''s executor: {1}",
+        loss, why);
+  }
+
+  /** Why this objective runs on SameDiff's executor, or null if it runs on replay plans. */
+  String replayRefused() {
+    return replay ? replayRefused : "replay is off";
+  }
+
+  int planCount() {
+    return plans.size();
+  }
+
+  private static boolean finite(Map<String, INDArray> arrays, List<String> names) {
+    for (String n : names) {
+      INDArray a = arrays.get(n);
+      if (a == null) {
+        return false;
+      }
+      if (a.dataType().isFPType() && a.length() > 0
+          && (a.isNaN().any() || a.isInfinite().any())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String disagreement(INDArray want, INDArray got) {
+    if (got == null) {
+      return "is missing from the plan";
+    }
+    if (!java.util.Arrays.equals(want.shape(), got.shape())) {
+      return "has shape " + java.util.Arrays.toString(got.shape()) + " instead of "
+          + java.util.Arrays.toString(want.shape());
+    }
+    if (want.length() == 0 || !want.dataType().isFPType()) {
+      return want.equals(got) ? null : "differs";
+    }
+    double scale = Math.max(1e-30, want.amaxNumber().doubleValue());
+    double diff = want.sub(got.castTo(want.dataType())).amaxNumber().doubleValue();
+    double tol = want.dataType() == DataType.DOUBLE ? 1e-9 : 1e-4;
+    return diff <= tol * scale ? null : "differs by " + diff + " (scale " + scale + ")";
+  }
+
+  private INDArray flatten(Map<String, INDArray> grads, ParameterLayout layout, boolean theta,
+      INDArray into) {
+    INDArray flat = into == null ? layout.zeros() : into;
     for (Bound b : bound) {
       if (b.theta != theta) {
         continue;
@@ -178,9 +353,31 @@ final class ObjectiveGraph {
       INDArray g = grads.get(b.var);
       if (g != null) {
         layout.slice(flat, b.entry).assign(g.reshape(b.entry.length()));
+      } else if (into != null) {
+        layout.slice(flat, b.entry).assign(0);
+      }
+    }
+    if (into != null) {
+      // Entries this objective never binds have zero gradient; a reused buffer must say so.
+      for (ParameterLayout.Entry e : layout.entries()) {
+        if (!boundEntries(theta).contains(e)) {
+          layout.slice(flat, e).assign(0);
+        }
       }
     }
     return flat;
+  }
+
+  private Set<ParameterLayout.Entry> boundEntries(boolean theta) {
+    Set<ParameterLayout.Entry> s = theta ? boundTheta : boundLambda;
+    if (s.isEmpty()) {
+      for (Bound b : bound) {
+        if (b.theta == theta) {
+          s.add(b.entry);
+        }
+      }
+    }
+    return s;
   }
 
   private Map<String, INDArray> placeholders(Batch batch, DataType dtype) {

@@ -1,0 +1,255 @@
+package dev.bilevel.graph;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.nd4j.autodiff.functions.DifferentialFunction;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.autodiff.samediff.internal.Variable;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.CustomOp;
+import org.nd4j.linalg.api.ops.Op;
+import org.nd4j.linalg.api.ops.OpContext;
+import org.nd4j.linalg.api.ops.RandomOp;
+import org.nd4j.linalg.api.ops.executioner.OpExecutioner;
+import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
+import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
+import org.nd4j.linalg.api.ops.impl.reduce.MmulBp;
+import org.nd4j.linalg.api.shape.LongShapeDescriptor;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A fixed execution plan for one SameDiff graph at one set of placeholder shapes: the ops needed
+ * for the requested outputs, in order, each with an op context whose input and output buffers are
+ * allocated once.
+ *
+ * <p>Why: SameDiff's session re-derives the execution order, computes every output shape and
+ * allocates every intermediate array on each call. For the small ops of an MLP step that
+ * bookkeeping cost several times the kernels themselves (docs/performance.md). Replaying the
+ * recorded ops against fixed buffers leaves one native call per op.
+ *
+ * <p>A plan only holds graphs whose shapes are fixed by the placeholder shapes: graphs with
+ * random ops, control flow or value-dependent shapes are refused, and the caller keeps using
+ * SameDiff's own executor for them. Not thread-safe.
+ */
+final class GraphPlan {
+
+  /** The graph has something a fixed plan cannot replay faithfully. */
+  static final class Unsupported extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    Unsupported(String message) {
+      super(message);
+    }
+  }
+
+  // Ops whose output shape depends on input values, or that carry hidden state between calls.
+  private static final Set<String> DYNAMIC = Set.of(
+      "where", "where_np", "unique", "unique_with_counts", "boolean_mask", "dynamic_partition",
+      "dynamic_stitch", "non_max_suppression", "non_max_suppression_v3", "listdiff", "Where",
+      "compare_and_bitpack", "random_crop", "dropout", "dropout_bp", "alpha_dropout_bp",
+      "random_uniform", "random_normal", "random_bernoulli", "random_exponential",
+      "random_multinomial", "random_gamma", "random_poisson", "random_shuffle", "Enter", "Exit",
+      "Merge", "Switch", "NextIteration", "LoopCond", "while", "if", "invoke");
+
+  private final OpExecutioner exec;
+  private final Map<String, INDArray> placeholders = new HashMap<>();
+  private final Map<String, INDArray> values = new HashMap<>();
+  private final List<Runnable> ops = new ArrayList<>();
+
+  private GraphPlan(OpExecutioner exec) {
+    this.exec = exec;
+  }
+
+  /**
+   * Plans the ops of {@code sd} needed for {@code outputs}, with buffers for the given
+   * placeholders' shapes, running each op once on the given placeholder values. Variables and constants are the graph's own arrays, so values assigned
+   * to them later are seen by every run.
+   */
+  static GraphPlan build(SameDiff sd, Map<String, INDArray> phValues, Collection<String> outputs)
+      throws Unsupported {
+    GraphPlan plan = new GraphPlan(Nd4j.getExecutioner());
+    Set<String> needed = neededOps(sd, outputs);
+    for (Variable v : sd.getVariables().values()) {
+      VariableType t = v.getVariable().getVariableType();
+      if (t == VariableType.VARIABLE || t == VariableType.CONSTANT) {
+        INDArray a = sd.getArrForVarName(v.getName());
+        if (a != null) {
+          plan.values.put(v.getName(), a);
+        }
+      } else if (t == VariableType.PLACEHOLDER && phValues.containsKey(v.getName())) {
+        INDArray buffer = phValues.get(v.getName()).dup('c');
+        plan.placeholders.put(v.getName(), buffer);
+        plan.values.put(v.getName(), buffer);
+      }
+    }
+    // Each op runs once as it is planned, because later ops' shapes can depend on earlier values
+    // (a reshape to a computed shape_of). getOps() keeps creation order, and an op can only consume variables that existed when it
+    // was created, so creation order is a valid execution order.
+    Set<String> consumed = new HashSet<>(outputs);
+    for (SameDiffOp sop : sd.getOps().values()) {
+      if (needed.contains(sop.getName()) && sop.getInputsToOp() != null) {
+        consumed.addAll(sop.getInputsToOp());
+      }
+    }
+    for (SameDiffOp sop : sd.getOps().values()) {
+      if (needed.contains(sop.getName())) {
+        plan.add(sop, consumed);
+      }
+    }
+    for (String o : outputs) {
+      if (!plan.values.containsKey(o)) {
+        throw new Unsupported("output '" + o + "' is not produced by the planned ops");
+      }
+    }
+    return plan;
+  }
+
+  private static Set<String> neededOps(SameDiff sd, Collection<String> outputs)
+      throws Unsupported {
+    Set<String> ops = new HashSet<>();
+    Set<String> seen = new HashSet<>();
+    Deque<String> todo = new ArrayDeque<>(outputs);
+    while (!todo.isEmpty()) {
+      String name = todo.pop();
+      if (!seen.add(name)) {
+        continue;
+      }
+      Variable v = sd.getVariables().get(name);
+      if (v == null) {
+        throw new Unsupported("no variable '" + name + "' in the graph");
+      }
+      String op = v.getOutputOfOp();
+      if (op != null && ops.add(op)) {
+        SameDiffOp sop = sd.getOps().get(op);
+        if (sop.getControlDeps() != null && !sop.getControlDeps().isEmpty()) {
+          throw new Unsupported("op '" + op + "' has control dependencies");
+        }
+        todo.addAll(sop.getInputsToOp() == null ? List.of() : sop.getInputsToOp());
+      }
+    }
+    return ops;
+  }
+
+  private void add(SameDiffOp sop, Set<String> consumed) throws Unsupported {
+    DifferentialFunction df = sop.getOp();
+    String opName = df.opName();
+    if (df instanceof RandomOp || DYNAMIC.contains(opName)
+        || df.getClass().getPackageName().contains(".random")
+        || (df.getClass().getPackageName().contains(".controlflow") && !(df instanceof StopGradient))) {
+      throw new Unsupported("op '" + sop.getName() + "' (" + opName + ") cannot be replayed");
+    }
+    List<String> inNames = sop.getInputsToOp() == null ? List.of() : sop.getInputsToOp();
+    INDArray[] ins = new INDArray[inNames.size()];
+    for (int i = 0; i < ins.length; i++) {
+      ins[i] = values.get(inNames.get(i));
+      if (ins[i] == null) {
+        throw new Unsupported("input '" + inNames.get(i) + "' of op '" + sop.getName()
+            + "' has no array");
+      }
+    }
+    List<String> outNames = sop.getOutputsOfOp();
+    if (df instanceof MmulBp bp && ins.length == 3 && outNames.size() == 2
+        && java.util.Arrays.equals(bp.iArgs(), new long[] {0, 0, 0})
+        && ins[0].rank() == 2 && ins[1].rank() == 2) {
+      boolean dxUsed = consumed.contains(outNames.get(0));
+      boolean dwUsed = consumed.contains(outNames.get(1));
+      if (!dxUsed || !dwUsed) {
+        addHalfMatmulBackward(ins, outNames, dxUsed);
+        return;
+      }
+    }
+    OpContext ctx = exec.buildContext();
+    ctx.setInputArrays(ins);
+    INDArray[] outs;
+    if (df instanceof CustomOp c) {
+      ctx.setIArguments(c.iArgs());
+      ctx.setTArguments(c.tArgs());
+      ctx.setBArguments(c.bArgs());
+      ctx.setDArguments(c.dArgs());
+      outs = allocate(exec.calculateOutputShape(c, ctx), outNames, sop);
+      ctx.setOutputArrays(outs);
+      ops.add(() -> exec.exec(c, ctx));
+      exec.exec(c, ctx);
+    } else if (df instanceof Op o) {
+      // Legacy ops read their shapes from x and y; the run itself takes them from the context.
+      o.setX(ins.length > 0 ? ins[0] : null);
+      o.setY(ins.length > 1 ? ins[1] : null);
+      outs = allocate(df.calculateOutputShape(), outNames, sop);
+      ctx.setOutputArrays(outs);
+      ops.add(() -> exec.exec(o, ctx));
+      exec.exec(o, ctx);
+    } else {
+      throw new Unsupported("op '" + sop.getName() + "' is a " + df.getClass().getSimpleName());
+    }
+    for (int i = 0; i < outs.length; i++) {
+      values.put(outNames.get(i), outs[i]);
+    }
+  }
+
+  /**
+   * z = x·w's backward pass when only one of its two gradients is used: one matmul instead of
+   * two. SameDiff's {@code matmul_bp} always computes both, so the first layer of every network
+   * paid for a gradient of its input data that nothing reads.
+   */
+  private void addHalfMatmulBackward(INDArray[] ins, List<String> outNames, boolean dx) {
+    INDArray x = ins[0];
+    INDArray w = ins[1];
+    INDArray eps = ins[2];
+    // dL/dx = eps·wᵀ; dL/dw = xᵀ·eps
+    CustomOp mm = dx ? new Mmul(eps, w, false, true, false) : new Mmul(x, eps, true, false, false);
+    INDArray out = dx ? Nd4j.create(x.dataType(), x.shape(), 'c')
+        : Nd4j.create(w.dataType(), w.shape(), 'c');
+    OpContext ctx = exec.buildContext();
+    ctx.setInputArrays(dx ? eps : x, dx ? w : eps);
+    ctx.setIArguments(mm.iArgs());
+    ctx.setTArguments(mm.tArgs());
+    ctx.setOutputArrays(out);
+    ops.add(() -> exec.exec(mm, ctx));
+    exec.exec(mm, ctx);
+    values.put(outNames.get(dx ? 0 : 1), out);
+  }
+
+  private static INDArray[] allocate(List<LongShapeDescriptor> shapes, List<String> names,
+      SameDiffOp sop) throws Unsupported {
+    if (shapes == null || shapes.size() != names.size()) {
+      throw new Unsupported("op '" + sop.getName() + "' reports "
+          + (shapes == null ? "no" : shapes.size()) + " output shapes for " + names.size()
+          + " outputs");
+    }
+    INDArray[] out = new INDArray[shapes.size()];
+    for (int i = 0; i < out.length; i++) {
+      LongShapeDescriptor d = shapes.get(i);
+      out[i] = d.isEmpty() ? Nd4j.empty(d.dataType()) : Nd4j.create(d.dataType(), d.getShape(), 'c');
+    }
+    return out;
+  }
+
+  /**
+   * Copies the placeholders in, runs every op, and returns the named arrays. The arrays are the
+   * plan's own buffers: the next run overwrites them, so callers copy what they keep.
+   */
+  Map<String, INDArray> run(Map<String, INDArray> phValues, Collection<String> names) {
+    placeholders.forEach((k, buffer) -> buffer.assign(phValues.get(k)));
+    for (Runnable op : ops) {
+      op.run();
+    }
+    Map<String, INDArray> out = new HashMap<>();
+    for (String n : names) {
+      out.put(n, values.get(n));
+    }
+    return out;
+  }
+
+  int size() {
+    return ops.size();
+  }
+}

@@ -1,0 +1,186 @@
+package dev.bilevel.graph;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.bilevel.data.Batch;
+import dev.bilevel.dsl.Bilevel;
+import dev.bilevel.dsl.BilevelProblem;
+import dev.bilevel.dsl.Init;
+import dev.bilevel.dsl.Level;
+import dev.bilevel.optim.Adam;
+import dev.bilevel.optim.Sgd;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Replay plans give SameDiff's results: the same problem compiled with and without them must agree
+ * on values, gradients and outputs, as θ, λ and batches change between evaluations.
+ */
+@DisplayName("Graph replay plans")
+class GraphPlanTest {
+
+  /**
+   * Meta-Weight-Net's shape over every block kind: a conv classifier with batch norm, pooling and a
+   * residual; per-sample losses weighted by a net of their stopped values; a normalised weighted sum
+   * inside and a mean cross-entropy plus an MSE term outside.
+   */
+  private static BilevelProblem problem() {
+    return Bilevel.problem("replay").dtype(DataType.DOUBLE)
+        .input("x", -1, 2, 6, 6).input("y", -1, 3)
+        .inner("net", n -> n.conv2d(2, 4, 3).batchNorm(4).relu()
+            .residual(b -> b.conv2d(4, 4, 3).tanh()).maxPool(2).flatten()
+            .dense(36, 8).leakyRelu(0.1).dense(8, 3))
+        .meta("vnet", n -> n.dense(1, 5).relu().dense(5, 1).sigmoid())
+        .innerObjective(f -> {
+          var losses = f.perSampleCrossEntropy(f.inner("net").apply(f.input("x")), f.input("y"));
+          var w = f.meta("vnet").apply(f.stopGradient(losses).reshape(-1, 1));
+          f.expose("weights", w);
+          return f.normalizedWeightedSum(losses, w);
+        })
+        .outerObjective(f -> {
+          var logits = f.inner("net").apply(f.input("x"));
+          return f.meanCrossEntropy(logits, f.input("y"))
+              .add(f.meanSquaredError(f.sd().nn().softmax(logits), f.input("y")));
+        })
+        .innerOptimizer(Sgd.of(0.1)).outerOptimizer(Adam.of(0.01))
+        .build();
+  }
+
+  private static Batch batch(int n, long seed) {
+    Nd4j.getRandom().setSeed(seed);
+    INDArray x = Nd4j.randn(DataType.DOUBLE, n, 2, 6, 6);
+    INDArray y = Nd4j.zeros(DataType.DOUBLE, n, 3);
+    for (int i = 0; i < n; i++) {
+      y.putScalar(i, (i + seed) % 3, 1.0);
+    }
+    return Batch.of(Map.of("x", x, "y", y));
+  }
+
+  private static void assertClose(INDArray got, INDArray want) {
+    assertThat(got.shape()).isEqualTo(want.shape());
+    double scale = Math.max(1e-12, want.amaxNumber().doubleValue());
+    assertThat(got.sub(want).amaxNumber().doubleValue()).isLessThanOrEqualTo(1e-10 * scale);
+  }
+
+  @Test
+  @DisplayName("agree with SameDiff's executor as θ, λ, batches and batch sizes change")
+  void agreeWithSameDiff() {
+    BilevelProblem p = problem();
+    CompiledProblem replay = CompiledProblem.compile(p, Backends.current(), true);
+    CompiledProblem reference = CompiledProblem.compile(p, Backends.current(), false);
+    INDArray theta = replay.initialTheta(1);
+    INDArray lambda = replay.initialLambda(1);
+    int[] sizes = {5, 5, 5, 7, 5};
+    for (int step = 0; step < sizes.length; step++) {
+      Batch b = batch(sizes[step], step);
+      for (Level level : Level.values()) {
+        Evaluation got = replay.evaluate(level, theta, lambda, b, Wrt.BOTH);
+        Evaluation want = reference.evaluate(level, theta, lambda, b, Wrt.BOTH);
+        assertThat(got.value()).isCloseTo(want.value(), org.assertj.core.data.Offset.offset(1e-10));
+        assertClose(got.gradTheta(), want.gradTheta());
+        if (want.gradLambda() != null) {
+          assertClose(got.gradLambda(), want.gradLambda());
+        }
+      }
+      Map<String, INDArray> w = replay.outputs(Level.INNER, theta, lambda, b, "weights");
+      assertClose(w.get("weights"),
+          reference.outputs(Level.INNER, theta, lambda, b, "weights").get("weights"));
+      // Move θ and λ so the next round checks that plans read the new values.
+      theta.addi(Nd4j.randn(DataType.DOUBLE, theta.length()).muli(0.05));
+      lambda.addi(Nd4j.randn(DataType.DOUBLE, lambda.length()).muli(0.05));
+    }
+    for (Level level : Level.values()) {
+      assertThat(replay.graph(level).replayRefused()).isNull();
+      assertThat(replay.graph(level).planCount()).isGreaterThanOrEqualTo(2);
+      assertThat(reference.graph(level).planCount()).isZero();
+    }
+  }
+
+  @Test
+  @DisplayName("agree on an MLP whose first layer skips the unused gradient of its input")
+  void mlpOnRawInputs() {
+    BilevelProblem p = Bilevel.problem("mlp").dtype(DataType.DOUBLE)
+        .input("x", -1, 6).input("y", -1, 3)
+        .inner("net", n -> n.dense(6, 8).relu().dense(8, 3))
+        .metaParams("wd", g -> g.param("wd", Init.constant(0.01), 1))
+        .innerObjective(f -> f.meanCrossEntropy(f.inner("net").apply(f.input("x")), f.input("y"))
+            .add(f.squaredNorm(f.inner("net")).mul(f.meta("wd").param("wd"))))
+        .outerObjective(f -> f.meanCrossEntropy(f.inner("net").apply(f.input("x")), f.input("y")))
+        .innerOptimizer(Sgd.of(0.1)).outerOptimizer(Adam.of(0.01))
+        .build();
+    CompiledProblem replay = CompiledProblem.compile(p, Backends.current(), true);
+    CompiledProblem reference = CompiledProblem.compile(p, Backends.current(), false);
+    INDArray theta = replay.initialTheta(4);
+    INDArray lambda = replay.initialLambda(4);
+    for (int step = 0; step < 3; step++) {
+      Nd4j.getRandom().setSeed(step);
+      Batch b = Batch.of(Map.of("x", Nd4j.randn(DataType.DOUBLE, 5, 6),
+          "y", Nd4j.eye(5).getColumns(0, 1, 2).castTo(DataType.DOUBLE)));
+      for (Level level : Level.values()) {
+        Evaluation got = replay.evaluate(level, theta, lambda, b, Wrt.BOTH);
+        Evaluation want = reference.evaluate(level, theta, lambda, b, Wrt.BOTH);
+        assertClose(got.gradTheta(), want.gradTheta());
+      }
+      theta.addi(0.1);
+    }
+    assertThat(replay.graph(Level.INNER).planCount()).isEqualTo(1);
+    assertThat(replay.graph(Level.INNER).replayRefused()).isNull();
+  }
+
+  @Test
+  @DisplayName("write ∇θ into a reused buffer, zeroing what the objective does not touch")
+  void evaluateIntoReusesTheBuffer() {
+    BilevelProblem p = problem();
+    CompiledProblem c = CompiledProblem.compile(p);
+    INDArray theta = c.initialTheta(2);
+    INDArray lambda = c.initialLambda(2);
+    Batch b = batch(6, 3);
+    INDArray buffer = Nd4j.valueArrayOf(new long[] {theta.length()}, 123.0, DataType.DOUBLE);
+    Evaluation into = c.evaluateInto(Level.INNER, theta, lambda, b, buffer);
+    Evaluation fresh = c.evaluate(Level.INNER, theta, lambda, b, Wrt.THETA);
+    assertThat(into.gradTheta()).isSameAs(buffer);
+    assertClose(buffer, fresh.gradTheta());
+  }
+
+  @Test
+  @DisplayName("leave a graph with a random op on SameDiff's executor, and say why")
+  void randomOpsStayOnSameDiff() {
+    BilevelProblem p = Bilevel.problem("noisy").dtype(DataType.DOUBLE)
+        .input("x", -1, 3).input("y", -1, 2)
+        .inner("net", n -> n.dense(3, 2))
+        .metaParams("s", g -> g.param("s", Init.constant(1.0), 1))
+        .innerObjective(f -> f.meanCrossEntropy(f.inner("net").apply(f.input("x"))
+            .add(f.sd().random().normal(0.0, 1e-3, DataType.DOUBLE, 1, 2))
+            .mul(f.meta("s").param("s")), f.input("y")))
+        .outerObjective(f -> f.meanCrossEntropy(f.inner("net").apply(f.input("x")), f.input("y")))
+        .innerOptimizer(Sgd.of(0.1)).outerOptimizer(Adam.of(0.01))
+        .build();
+    CompiledProblem c = CompiledProblem.compile(p);
+    Batch b = Batch.of(Map.of("x", Nd4j.rand(DataType.DOUBLE, 4, 3),
+        "y", Nd4j.createFromArray(new double[][] {{1, 0}, {0, 1}, {1, 0}, {0, 1}})));
+    c.evaluate(Level.INNER, c.initialTheta(1), c.initialLambda(1), b, Wrt.BOTH);
+    assertThat(c.graph(Level.INNER).replayRefused()).contains("cannot be replayed");
+    assertThat(c.graph(Level.INNER).planCount()).isZero();
+    assertThat(c.graph(Level.OUTER).replayRefused()).isNull();
+  }
+
+  @Test
+  @DisplayName("do not plan from a non-finite evaluation, and plan from the next finite one")
+  void noPlanFromNaN() {
+    CompiledProblem c = CompiledProblem.compile(problem());
+    INDArray theta = c.initialTheta(1);
+    INDArray lambda = c.initialLambda(1);
+    Batch b = batch(4, 1);
+    INDArray bad = theta.dup();
+    bad.putScalar(0, Double.NaN);
+    c.evaluate(Level.OUTER, bad, lambda, b, Wrt.THETA);
+    assertThat(c.graph(Level.OUTER).planCount()).isZero();
+    assertThat(c.graph(Level.OUTER).replayRefused()).isNull();
+    c.evaluate(Level.OUTER, theta, lambda, b, Wrt.THETA);
+    assertThat(c.graph(Level.OUTER).planCount()).isEqualTo(1);
+  }
+}
