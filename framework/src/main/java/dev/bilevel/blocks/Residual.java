@@ -79,7 +79,7 @@ public record Residual(List<Block> body, List<Block> shortcut, boolean reluAfter
     SDVariable b = run(s, "body", body, x);
     SDVariable sc = run(s, "short", shortcut, x);
     SDVariable sum = b.add(s.name("sum"), sc);
-    return reluAfter ? s.sd().nn().relu(s.name("relu"), sum, 0.0) : sum;
+    return reluAfter ? Activation.relu(s, sum) : sum;
   }
 
   private static SDVariable run(BlockScope outer, String part, List<Block> blocks, SDVariable x) {
