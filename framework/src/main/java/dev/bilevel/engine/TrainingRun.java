@@ -40,6 +40,7 @@ public final class TrainingRun {
   private int epoch;
   // The window of inner steps since the last meta-update, for trajectory estimators.
   private final List<Trajectory.Step> window = new ArrayList<>();
+  private INDArray innerGrad; // reused by every inner step, overwritten by the optimizer
   private INDArray windowTheta0;
   private Optimizer.Snapshot windowOpt0;
 
@@ -163,12 +164,15 @@ public final class TrainingRun {
   }
 
   private double innerUpdate(Batch batch) {
-    Evaluation e = compiled.evaluate(Level.INNER, theta, lambda, batch, Wrt.THETA);
+    if (innerGrad == null) {
+      innerGrad = compiled.thetaLayout().zeros();
+    }
+    Evaluation e = compiled.evaluateInto(Level.INNER, theta, lambda, batch, innerGrad);
     if (estimator.needs() != TrajectoryNeeds.NONE) {
       window.add(new Trajectory.Step(batch, innerOpt.currentLearningRate(), innerOpt.iteration(),
           estimator.needs() == TrajectoryNeeds.FULL ? theta.dup() : null));
     }
-    innerOpt.step(theta, e.gradTheta());
+    innerOpt.stepConsuming(theta, e.gradTheta());
     return e.value();
   }
 

@@ -46,7 +46,15 @@ public final class Optimizer {
 
   /** params ← params − update(gradient). The gradient is not modified. */
   public void step(INDArray params, INDArray gradient) {
-    INDArray g = gradient.reshape(1, gradient.length()).dup();
+    stepConsuming(params, gradient.dup());
+  }
+
+  /**
+   * Like {@link #step}, but the gradient's contents are overwritten with the update: for callers
+   * that are done with it, this saves a copy of θ's size per step.
+   */
+  public void stepConsuming(INDArray params, INDArray gradient) {
+    INDArray g = gradient.reshape(1, gradient.length());
     INDArray p = params.reshape(1, params.length());
     if (l2 != null) {
       l2.apply(p, g, currentLearningRate(), iteration, epoch);
