@@ -6,6 +6,7 @@ import java.lang.ref.WeakReference;
 import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -102,14 +103,17 @@ final class BufferTracker implements AutoCloseable {
   /** Bytes of the tracked buffers still reachable, after a collection. */
   long liveBytes() {
     System.gc();
-    try {
-      // The reference handler enqueues cleared references shortly after the collection.
-      Reference<? extends DataBuffer> r;
-      while ((r = queue.remove(10)) != null) {
+    // A full collection clears the weak references of unreachable buffers at once; enqueueing
+    // them is left to the reference handler thread, which lags behind on a loaded machine, so
+    // ask each reference rather than wait on the queue.
+    for (Reference<? extends DataBuffer> r : List.copyOf(sizes.keySet())) {
+      if (r.refersTo(null)) {
         release(r);
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    }
+    Reference<? extends DataBuffer> r;
+    while ((r = queue.poll()) != null) {
+      release(r);
     }
     return live.get();
   }
