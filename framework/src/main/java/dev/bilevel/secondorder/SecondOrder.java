@@ -6,6 +6,7 @@ import dev.bilevel.graph.BilevelOracle;
 import dev.bilevel.graph.Evaluation;
 import dev.bilevel.graph.Wrt;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Second-order products from first-order gradients by central differences, evaluated on the same
@@ -16,6 +17,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   <li>(∂²L/∂λ∂θ)·v = (∇λL(θ+hv) − ∇λL(θ−hv)) / 2h, a λ-sized vector
  *   <li>(∂²L/∂θ∂λ)·u = (∇θL(λ+hu) − ∇θL(λ−hu)) / 2h, a θ-sized vector
  * </ul>
+ *
+ * Not thread-safe: the shifted θ is built in one reused buffer.
  */
 public final class SecondOrder {
   private final BilevelOracle oracle;
@@ -68,13 +71,31 @@ public final class SecondOrder {
     if (h == 0) {
       return new Products(oracle.thetaLayout().zeros(), oracle.lambdaLayout().zeros());
     }
-    Evaluation plus = oracle.evaluate(level, theta.add(v.mul(h)), lambda, batch, wrt);
-    Evaluation minus = oracle.evaluate(level, theta.sub(v.mul(h)), lambda, batch, wrt);
+    // One scratch θ for both sides: the oracle copies θ in, so the buffer can be refilled.
+    INDArray shifted = scratch(theta);
+    Evaluation plus = oracle.evaluate(level, shifted(shifted, theta, h, v), lambda, batch, wrt);
+    Evaluation minus = oracle.evaluate(level, shifted(shifted, theta, -h, v), lambda, batch, wrt);
     INDArray hv = wrt == Wrt.LAMBDA ? null
         : plus.gradTheta().sub(minus.gradTheta()).divi(2 * h);
     INDArray mv = wrt == Wrt.THETA ? null
         : plus.gradLambda().sub(minus.gradLambda()).divi(2 * h);
     return new Products(hv, mv);
+  }
+
+  private INDArray scratch;
+
+  private INDArray scratch(INDArray like) {
+    if (scratch == null || scratch.length() != like.length() || scratch.dataType() != like.dataType()) {
+      scratch = Nd4j.createUninitialized(like.dataType(), like.length());
+    }
+    return scratch;
+  }
+
+  /** into ← base + a·v, without allocating. */
+  private static INDArray shifted(INDArray into, INDArray base, double a, INDArray v) {
+    into.assign(base.reshape(into.length()));
+    Nd4j.getBlasWrapper().level1().axpy(into.length(), a, v.reshape(into.length()), into);
+    return into;
   }
 
   /** (∂²L/∂θ∂λ)·u for a λ-sized u: how ∇θL changes along u. A θ-sized vector. */

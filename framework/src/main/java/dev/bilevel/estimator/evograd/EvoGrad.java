@@ -61,23 +61,22 @@ public final class EvoGrad implements HypergradientEstimator {
     var oracle = c.oracle();
     int k = config.candidates();
     long[] seeds = noiseSeeds(c.seed(), k);
-    INDArray mask = mask(oracle.thetaLayout());
+    Buffers b = buffers(oracle.thetaLayout());
     double[] losses = new double[k];
     INDArray[] g = new INDArray[k];
-    boolean keep = (long) k * oracle.thetaLayout().size() <= CACHE_LIMIT;
-    INDArray[] kept = new INDArray[k];
     for (int i = 0; i < k; i++) {
-      INDArray eps = noise(seeds[i], oracle.thetaLayout(), mask);
-      kept[i] = keep ? eps : null;
-      Evaluation e = oracle.evaluate(Level.INNER, c.theta().add(eps), c.lambda(), c.innerBatch(),
+      INDArray eps = b.eps(i);
+      noise(seeds[i], eps, b.mask);
+      b.candidate.assign(c.theta()).addi(eps);
+      Evaluation e = oracle.evaluate(Level.INNER, b.candidate, c.lambda(), c.innerBatch(),
           Wrt.LAMBDA);
       losses[i] = e.value();
       g[i] = e.gradLambda();
     }
     double[] w = softmaxOfNegative(losses, config.temperature());
-    INDArray thetaStar = c.theta().dup();
+    INDArray thetaStar = b.star.assign(c.theta());
     for (int i = 0; i < k; i++) {
-      thetaStar.addi(eps(kept, i, seeds, oracle.thetaLayout(), mask).mul(w[i]));
+      axpy(w[i], b.epsAgain(i, seeds, this), thetaStar);
     }
     boolean direct = oracle.lambdaReaches(Level.OUTER);
     Evaluation out = oracle.evaluate(Level.OUTER, thetaStar, c.lambda(), c.outerBatch(),
@@ -88,8 +87,7 @@ public final class EvoGrad implements HypergradientEstimator {
     }
     INDArray hg = direct ? out.gradLambda().dup() : oracle.lambdaLayout().zeros();
     for (int i = 0; i < k; i++) {
-      double a = out.gradTheta().mul(eps(kept, i, seeds, oracle.thetaLayout(), mask))
-          .sumNumber().doubleValue();
+      double a = Nd4j.getBlasWrapper().dot(out.gradTheta(), b.epsAgain(i, seeds, this));
       hg.addi(g[i].sub(gBar).muli(-w[i] * a / config.temperature()));
     }
     Map<String, Double> d = new LinkedHashMap<>();
@@ -97,6 +95,58 @@ public final class EvoGrad implements HypergradientEstimator {
     d.put("weightMax", max(w));
     d.put("candidateLossSpread", max(losses) - min(losses));
     return new Hypergradient(hg, d);
+  }
+
+  /** y ← y + a·x, in place. */
+  private static void axpy(double a, INDArray x, INDArray y) {
+    Nd4j.getBlasWrapper().level1().axpy(x.length(), a, x, y);
+  }
+
+  /**
+   * θ-sized work arrays kept between meta-iterations: allocating a fresh native buffer costs
+   * about as much as a pass over it, and an estimate needs K + 2 of them.
+   */
+  private static final class Buffers {
+    final ParameterLayout layout;
+    final INDArray mask;
+    final INDArray candidate;
+    final INDArray star;
+    final INDArray[] kept; // one per candidate while K·|θ| is small, else a single redraw buffer
+
+    Buffers(ParameterLayout layout, INDArray mask, int k, boolean keep) {
+      this.layout = layout;
+      this.mask = mask;
+      this.candidate = Nd4j.createUninitialized(layout.dtype(), layout.size());
+      this.star = Nd4j.createUninitialized(layout.dtype(), layout.size());
+      this.kept = new INDArray[keep ? k : 1];
+      for (int i = 0; i < kept.length; i++) {
+        kept[i] = Nd4j.createUninitialized(layout.dtype(), layout.size());
+      }
+    }
+
+    INDArray eps(int i) {
+      return kept[kept.length == 1 ? 0 : i];
+    }
+
+    /** ε_i again: the kept array, or redrawn from its seed into the single buffer. */
+    INDArray epsAgain(int i, long[] seeds, EvoGrad owner) {
+      if (kept.length > 1 || seeds.length == 1) {
+        return kept[kept.length == 1 ? 0 : i];
+      }
+      owner.noise(seeds[i], kept[0], mask);
+      return kept[0];
+    }
+  }
+
+  private Buffers buffers;
+
+  private Buffers buffers(ParameterLayout layout) {
+    if (buffers == null || buffers.layout != layout) {
+      int k = config.candidates();
+      boolean keep = (long) k * layout.size() <= CACHE_LIMIT;
+      buffers = new Buffers(layout, mask(layout), k, keep);
+    }
+    return buffers;
   }
 
   /**
@@ -124,10 +174,6 @@ public final class EvoGrad implements HypergradientEstimator {
     return star;
   }
 
-  private INDArray eps(INDArray[] kept, int i, long[] seeds, ParameterLayout layout, INDArray mask) {
-    return kept[i] != null ? kept[i] : noise(seeds[i], layout, mask);
-  }
-
   private static long[] noiseSeeds(long seed, int k) {
     SplittableRandom r = new SplittableRandom(seed);
     long[] s = new long[k];
@@ -152,7 +198,11 @@ public final class EvoGrad implements HypergradientEstimator {
 
   /** ε for one candidate: the generator is reseeded per draw, so the same seed gives the same ε. */
   private INDArray noise(long seed, ParameterLayout layout, INDArray mask) {
-    INDArray eps = Nd4j.createUninitialized(layout.dtype(), layout.size());
+    return noise(seed, Nd4j.createUninitialized(layout.dtype(), layout.size()), mask);
+  }
+
+  /** Draws ε into {@code eps}, overwriting it. */
+  private INDArray noise(long seed, INDArray eps, INDArray mask) {
     rng.setSeed(seed);
     if (config.noise() == EvoGradConfig.Noise.SIGN) {
       Nd4j.getExecutioner().exec(new BernoulliDistribution(eps, 0.5), rng);

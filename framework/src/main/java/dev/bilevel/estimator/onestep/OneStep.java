@@ -42,7 +42,7 @@ public final class OneStep implements HypergradientEstimator {
         ? c.innerLearningRate() : config.learningRateOverride();
     var oracle = c.oracle();
     INDArray gIn = oracle.gradTheta(Level.INNER, c.theta(), c.lambda(), c.innerBatch());
-    INDArray thetaPrime = c.theta().sub(gIn.mul(eta));
+    INDArray thetaPrime = gIn.muli(-eta).addi(c.theta()); // θ − η∇θL_in, in gIn's buffer
     boolean direct = oracle.lambdaReaches(Level.OUTER);
     Evaluation out = oracle.evaluate(Level.OUTER, thetaPrime, c.lambda(), c.outerBatch(),
         direct ? Wrt.BOTH : Wrt.THETA);
