@@ -95,7 +95,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * sweeps of section 3; {@code ops} times each CNN layer alone against PyTorch), {@code --T n} (window, default 5),
  * {@code --widths 256,512,...}, {@code --Ts 5,10,20}, {@code --budget-mb M} (default 2048),
  * {@code --torch-script PATH}, {@code --meta-seconds S} (time cap per estimator and model,
- * default 90), {@code --gc-every-ms N} (memory children collect every N ms during measured cycles,
+ * default 90), {@code --warmup-seconds S} (untimed steps before each plain and meta measurement,
+ * default 8, 2 with --quick), {@code --gc-every-ms N} (memory children collect every N ms during measured cycles,
  * so that the peak approaches live data; default off).
  */
 public final class PerfBench {
@@ -119,6 +120,8 @@ public final class PerfBench {
     double budgetMb = 2048;
     String torchScript;
     double metaSeconds = 90;
+    // Replay plans, the JIT and the native allocator take a few hundred steps to settle.
+    double warmupSeconds = 8;
     int gcEveryMs;
 
     static Opts parse(String[] args) {
@@ -143,6 +146,7 @@ public final class PerfBench {
           case "--budget-mb" -> o.budgetMb = Double.parseDouble(args[++i]);
           case "--torch-script" -> o.torchScript = args[++i];
           case "--meta-seconds" -> o.metaSeconds = Double.parseDouble(args[++i]);
+          case "--warmup-seconds" -> o.warmupSeconds = Double.parseDouble(args[++i]);
           case "--gc-every-ms" -> o.gcEveryMs = Integer.parseInt(args[++i]);
           default -> throw new IllegalArgumentException("unknown argument " + args[i]);
         }
@@ -155,6 +159,7 @@ public final class PerfBench {
           o.ts = List.of(5, 10);
         }
         o.metaSeconds = Math.min(o.metaSeconds, 20);
+        o.warmupSeconds = Math.min(o.warmupSeconds, 2);
       }
       return o;
     }
@@ -443,6 +448,7 @@ public final class PerfBench {
       double last = 0;
       double[] wall = new double[steps];
       double[] inner = new double[steps];
+      warmUp(o, () -> run.step(d.next(), () -> null));
       for (int i = 0; i < warm + steps; i++) {
         long t0 = System.nanoTime();
         StepEvent ev = run.step(d.next(), () -> {
@@ -740,8 +746,9 @@ public final class PerfBench {
     List<Double> meta = new ArrayList<>();
     List<Double> in = new ArrayList<>();
     int metas = 0;
-    long deadline = System.nanoTime() + (long) (o.metaSeconds * 1e9);
+    long deadline = System.nanoTime() + (long) ((o.metaSeconds + o.warmupSeconds) * 1e9);
     try {
+      warmUp(o, () -> run.step(inner.next(), outer::next));
       while (meta.size() < wantMetas && System.nanoTime() < deadline) {
         StepEvent ev = run.step(inner.next(), outer::next);
         if (ev.metaUpdated()) {
@@ -763,6 +770,14 @@ public final class PerfBench {
           TIMED_OUT + ": no measured meta-iteration within " + fmt0(o.metaSeconds) + " s");
     }
     return new MetaTiming(name, window, median(meta), median(in), meta.size(), null);
+  }
+
+  /** Untimed steps for the configured warm-up time. */
+  private static void warmUp(Opts o, Runnable step) {
+    long until = System.nanoTime() + (long) (o.warmupSeconds * 1e9);
+    while (System.nanoTime() < until) {
+      step.run();
+    }
   }
 
   // --------------------------------------------------------------------- per-layer op costs
@@ -895,9 +910,7 @@ public final class PerfBench {
       TrainingRun run = fw.trainer().start(plainProblem(m, 256), 42,
           fw.registry().get(FirstOrder.NAME));
       Data d = new Data(m, 8, 1);
-      for (int i = 0; i < 5; i++) {
-        run.step(d.next(), () -> null);
-      }
+      warmUp(o, () -> run.step(d.next(), () -> null));
       rows.add(profile("plain " + m.name(), () -> run.step(d.next(), () -> null), seconds));
     }
     for (String est : List.of("evograd", "one-step")) {
@@ -908,9 +921,7 @@ public final class PerfBench {
           fw.registry().get(est));
       Data d = new Data(Model.MLP, 8, 11);
       Data out = new Data(Model.MLP, 4, 97);
-      for (int i = 0; i < 5; i++) {
-        run.step(d.next(), out::next);
-      }
+      warmUp(o, () -> run.step(d.next(), out::next));
       rows.add(profile("mwn MLP " + est, () -> run.step(d.next(), out::next), seconds));
     }
     System.out.printf(Locale.ROOT, "%-22s %8s %8s %10s %12s %8s %8s  %s%n", "workload", "samples",
