@@ -16,9 +16,11 @@ import org.nd4j.autodiff.samediff.internal.SameDiffOp;
 import org.nd4j.autodiff.samediff.internal.Variable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.CustomOp;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.Op;
 import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.api.ops.RandomOp;
+import org.nd4j.linalg.api.ops.ReduceOp;
 import org.nd4j.linalg.api.ops.executioner.OpExecutioner;
 import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
 import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
@@ -64,6 +66,7 @@ final class GraphPlan {
   private final Map<String, INDArray> placeholders = new HashMap<>();
   private final Map<String, INDArray> values = new HashMap<>();
   private final List<Runnable> ops = new ArrayList<>();
+  private final List<String> opNames = new ArrayList<>();
 
   private GraphPlan(OpExecutioner exec) {
     this.exec = exec;
@@ -141,6 +144,7 @@ final class GraphPlan {
 
   private void add(SameDiffOp sop, Set<String> consumed) throws Unsupported {
     DifferentialFunction df = sop.getOp();
+    opNames.add(sop.getName());
     String opName = df.opName();
     if (df instanceof RandomOp || DYNAMIC.contains(opName)
         || df.getClass().getPackageName().contains(".random")
@@ -179,6 +183,8 @@ final class GraphPlan {
       ctx.setOutputArrays(outs);
       ops.add(() -> exec.exec(c, ctx));
       exec.exec(c, ctx);
+    } else if (df instanceof ReduceOp r && (outs = declarableReduce(r, ins, ctx)) != null) {
+      // planned and run by declarableReduce
     } else if (df instanceof Op o) {
       // Legacy ops read their shapes from x and y; the run itself takes them from the context.
       o.setX(ins.length > 0 ? ins[0] : null);
@@ -192,6 +198,53 @@ final class GraphPlan {
     }
     for (int i = 0; i < outs.length; i++) {
       values.put(outNames.get(i), outs[i]);
+    }
+  }
+
+  /**
+   * A legacy reduction as the declarable op of the same name ({@code reduce_sum}, {@code
+   * reduce_mean}, ...). Run through an op context, the legacy op recomputed its dimensions and TAD
+   * shapes on every call: over 100 µs for the sum of a [100, 10] array, several times the
+   * declarable op. Null if this reduction has no declarable twin or the twin disagrees on shape.
+   */
+  private INDArray[] declarableReduce(ReduceOp r, INDArray[] ins, OpContext ctx) {
+    String name = r.opName();
+    if (!name.startsWith("reduce_") || ins.length == 0 || ins.length > 2) {
+      return null;
+    }
+    try {
+      long[] dims;
+      if (ins.length == 2) {
+        dims = ins[1].toLongVector();
+      } else if (r.dimensions() != null) {
+        dims = r.dimensions().toLongVector();
+      } else {
+        dims = new long[0];
+      }
+      if (java.util.Arrays.stream(dims).anyMatch(d -> d == Integer.MAX_VALUE)) {
+        dims = new long[0]; // the legacy marker for "every dimension"
+      }
+      DynamicCustomOp twin = DynamicCustomOp.builder(name).build();
+      ctx.setInputArrays(ins[0]);
+      ctx.setIArguments(dims);
+      ctx.setBArguments(r.isKeepDims());
+      ((Op) r).setX(ins[0]);
+      ((Op) r).setY(ins.length > 1 ? ins[1] : null);
+      List<LongShapeDescriptor> legacy = ((DifferentialFunction) r).calculateOutputShape();
+      List<LongShapeDescriptor> shapes = exec.calculateOutputShape(twin, ctx);
+      if (legacy == null || shapes == null || legacy.size() != 1 || shapes.size() != 1
+          || !java.util.Arrays.equals(legacy.get(0).getShape(), shapes.get(0).getShape())) {
+        ctx.setInputArrays(ins);
+        return null;
+      }
+      INDArray out = Nd4j.create(legacy.get(0).dataType(), legacy.get(0).getShape(), 'c');
+      ctx.setOutputArrays(out);
+      exec.exec(twin, ctx);
+      ops.add(() -> exec.exec(twin, ctx));
+      return new INDArray[] {out};
+    } catch (RuntimeException e) {
+      ctx.setInputArrays(ins);
+      return null;
     }
   }
 
@@ -251,5 +304,10 @@ final class GraphPlan {
 
   int size() {
     return ops.size();
+  }
+
+  /** The planned ops' names, in execution order. */
+  List<String> opNames() {
+    return List.copyOf(opNames);
   }
 }
