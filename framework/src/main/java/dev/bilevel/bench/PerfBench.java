@@ -17,7 +17,11 @@ import dev.bilevel.dsl.BilevelProblem;
 import dev.bilevel.dsl.Init;
 import dev.bilevel.dsl.Net;
 import dev.bilevel.dsl.ProblemBuilder;
+import dev.bilevel.dsl.Level;
 import dev.bilevel.engine.BilevelTrainer;
+import dev.bilevel.graph.CompiledProblem;
+import dev.bilevel.graph.Executor;
+import dev.bilevel.graph.Wrt;
 import dev.bilevel.engine.StepEvent;
 import dev.bilevel.engine.TrainingRun;
 import dev.bilevel.estimator.EstimatorRegistry;
@@ -393,6 +397,9 @@ public final class PerfBench {
     if (o.sections.contains("plain") || o.sections.contains("meta")) {
       plainMs = sectionPlain(o, fw, info);
     }
+    if (o.sections.contains("plain")) {
+      sectionExecutors(o, backend);
+    }
     if (o.sections.contains("meta")) {
       sectionMeta(o, fw, plainMs);
     }
@@ -531,6 +538,73 @@ public final class PerfBench {
         + fmt1(Model.CNN.trainFlops(256) / 1e6) + " MFLOP per step)");
     System.out.println(load.describe());
     return ms;
+  }
+
+  /**
+   * Before and after the two changes that made plain steps fast: one evaluation of the loss and
+   * ∇θ (no optimizer) on SameDiff's own executor against the replay plans, and the MLP with
+   * SameDiff's relu op (backward: thresholdedrelu_bp) against the DSL's relu block.
+   */
+  private static void sectionExecutors(Opts o, Backend backend) {
+    System.out.println();
+    System.out.println("== 1b. Where the plain step's time went: one evaluation of loss + ∇θ (median ms),"
+        + " same graphs ==");
+    Load load = new Load();
+    System.out.printf(Locale.ROOT, "%-34s %12s %12s %9s%n", "model", "SameDiff exec", "replay", "speed-up");
+    for (Model m : Model.values()) {
+      BilevelProblem p = plainProblem(m, 256);
+      double sd = timeEvaluation(o, CompiledProblem.compile(p, backend, Executor.SAMEDIFF), m);
+      double rp = timeEvaluation(o, CompiledProblem.compile(p, backend, Executor.REPLAY), m);
+      System.out.printf(Locale.ROOT, "%-34s %12.2f %12.2f %8.2fx%n", m.label(256), sd, rp, sd / rp);
+    }
+    double raw = timeEvaluation(o, CompiledProblem.compile(sameDiffReluMlp(), backend,
+        Executor.REPLAY), Model.MLP);
+    double dsl = timeEvaluation(o, CompiledProblem.compile(plainProblem(Model.MLP, 256), backend,
+        Executor.REPLAY), Model.MLP);
+    System.out.printf(Locale.ROOT, "%-34s %12.2f %12.2f %8.2fx%n",
+        "MLP: SameDiff relu vs DSL relu", raw, dsl, raw / dsl);
+    System.out.println("SameDiff exec = CompiledProblem with Executor.SAMEDIFF (SameDiff's"
+        + " calculateGradientsAndOutputs); replay = the default plans. Last row, both on replay:"
+        + " sd.nn().relu, whose backward is thresholdedrelu_bp, against the relu block,"
+        + " x*stop_gradient(step(x)).");
+    System.out.println(load.describe());
+  }
+
+  private static double timeEvaluation(Opts o, CompiledProblem c, Model m) {
+    Data d = new Data(m, 8, 1);
+    INDArray theta = c.initialTheta(42);
+    INDArray lambda = c.initialLambda(42);
+    Runnable eval = () -> c.evaluate(Level.INNER, theta, lambda, d.next(), Wrt.THETA);
+    warmUp(o, eval);
+    int n = m == Model.MLP ? (o.quick ? 20 : 100) : (o.quick ? 3 : 15);
+    double[] t = new double[n];
+    for (int i = 0; i < n; i++) {
+      long t0 = System.nanoTime();
+      eval.run();
+      t[i] = (System.nanoTime() - t0) / 1e6;
+    }
+    return median(t);
+  }
+
+  /** The plain MLP with each layer its own group and SameDiff's relu between them. */
+  private static BilevelProblem sameDiffReluMlp() {
+    return Bilevel.problem("plain-mlp-sd-relu")
+        .input("x", Model.MLP.inputShape()).input("y", -1, 10)
+        .inner("l1", n -> n.dense(784, 256))
+        .inner("l2", n -> n.dense(256, 256))
+        .inner("l3", n -> n.dense(256, 10))
+        .metaParams("unused", p -> p.param("lambda", Init.zeros(), 1))
+        .innerObjective(f -> f.meanCrossEntropy(f.inner("l3").apply(f.sd().nn().relu(
+            f.inner("l2").apply(f.sd().nn().relu(f.inner("l1").apply(f.input("x")), 0.0)), 0.0)),
+            f.input("y")))
+        .outerObjective(f -> f.meanCrossEntropy(f.inner("l3").apply(f.inner("l2").apply(
+            f.inner("l1").apply(f.input("x")))), f.input("y"))
+            .add(f.meta("unused").params().get(0).sum().mul(0.0)))
+        .innerOptimizer(Sgd.of(0.05))
+        .outerOptimizer(Adam.of(1e-3))
+        .metaUpdateEvery(1_000_000_000)
+        .baseFirst()
+        .build();
   }
 
   /**

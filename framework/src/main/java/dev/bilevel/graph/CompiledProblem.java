@@ -50,6 +50,11 @@ public final class CompiledProblem implements BilevelOracle {
     return compile(problem, backend, true);
   }
 
+  /** Compiles with a chosen executor, e.g. SameDiff's own to rule the replay plans out. */
+  public static CompiledProblem compile(BilevelProblem problem, Backend backend, Executor executor) {
+    return compile(problem, backend, executor == Executor.REPLAY);
+  }
+
   /** @param replay false keeps every evaluation on SameDiff's own executor (the reference) */
   static CompiledProblem compile(BilevelProblem problem, Backend backend, boolean replay) {
     List<String> problems = new ArrayList<>();

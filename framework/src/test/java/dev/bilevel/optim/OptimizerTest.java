@@ -82,6 +82,23 @@ class OptimizerTest {
   }
 
   @Test
+  void aConsumingStepMovesLikeAStepAndOnlyStepKeepsTheGradient() {
+    Optimizer a = Adam.of(0.01).weightDecay(0.1).create(3, DataType.DOUBLE);
+    Optimizer b = Adam.of(0.01).weightDecay(0.1).create(3, DataType.DOUBLE);
+    INDArray pa = vec(1, 2, 3);
+    INDArray pb = vec(1, 2, 3);
+    for (int i = 0; i < 3; i++) {
+      INDArray g = vec(0.5, -1, 2 + i);
+      a.step(pa, g);
+      assertThat(g.getDouble(2)).isEqualTo(2.0 + i);
+      INDArray consumed = vec(0.5, -1, 2 + i);
+      b.stepConsuming(pb, consumed);
+      assertThat(consumed.getDouble(2)).isNotEqualTo(2.0 + i);
+    }
+    assertThat(pb.toDoubleVector()).containsExactly(pa.toDoubleVector());
+  }
+
+  @Test
   void invalidSettingsAreRejectedWhenGiven() {
     assertThatThrownBy(() -> Sgd.of(0.1).momentum(1.0))
         .hasMessage("Sgd momentum must be in [0, 1), got 1.0");
