@@ -67,6 +67,13 @@ final class GraphPlan {
   private final Map<String, INDArray> values = new HashMap<>();
   private final List<Runnable> ops = new ArrayList<>();
   private final List<String> opNames = new ArrayList<>();
+  // Buffers of intermediates whose last reader has been planned, for later outputs of the same
+  // type and length: activations live only as long as the backward pass needs them.
+  private final Map<String, Deque<INDArray>> free = new HashMap<>();
+  private final Map<String, INDArray> owned = new HashMap<>(); // var → its buffer, if the plan's
+  private final Map<INDArray, INDArray> baseOf = new java.util.IdentityHashMap<>();
+  private long allocatedBytes;
+  private long requestedBytes;
 
   private GraphPlan(OpExecutioner exec) {
     this.exec = exec;
@@ -103,9 +110,31 @@ final class GraphPlan {
         consumed.addAll(sop.getInputsToOp());
       }
     }
+    List<SameDiffOp> order = new ArrayList<>();
     for (SameDiffOp sop : sd.getOps().values()) {
       if (needed.contains(sop.getName())) {
-        plan.add(sop, consumed);
+        order.add(sop);
+      }
+    }
+    Map<String, Integer> lastRead = new HashMap<>();
+    for (int i = 0; i < order.size(); i++) {
+      for (String in : order.get(i).getInputsToOp() == null ? List.<String>of()
+          : order.get(i).getInputsToOp()) {
+        lastRead.put(in, i);
+      }
+    }
+    Set<String> keep = new HashSet<>(outputs);
+    for (int i = 0; i < order.size(); i++) {
+      SameDiffOp sop = order.get(i);
+      plan.add(sop, consumed);
+      List<String> touched = new ArrayList<>(sop.getOutputsOfOp());
+      if (sop.getInputsToOp() != null) {
+        touched.addAll(sop.getInputsToOp());
+      }
+      for (String v : touched) {
+        if (!keep.contains(v) && lastRead.getOrDefault(v, -1) <= i) {
+          plan.release(v);
+        }
       }
     }
     for (String o : outputs) {
@@ -198,7 +227,52 @@ final class GraphPlan {
     }
     for (int i = 0; i < outs.length; i++) {
       values.put(outNames.get(i), outs[i]);
+      own(outNames.get(i), outs[i]);
     }
+  }
+
+  /** A c-ordered array of this type and shape: a released buffer of the same length, or new. */
+  private INDArray take(org.nd4j.linalg.api.buffer.DataType type, long[] shape) {
+    long n = 1;
+    for (long d : shape) {
+      n *= d;
+    }
+    requestedBytes += n * type.width();
+    Deque<INDArray> q = free.get(type + ":" + n);
+    INDArray base = q == null || q.isEmpty() ? null : q.pop();
+    if (base == null) {
+      base = Nd4j.create(type, new long[] {n}, 'c');
+      allocatedBytes += n * type.width();
+    }
+    INDArray view = shape.length == 1 && shape[0] == n ? base : base.reshape('c', shape);
+    baseOf.put(view, base);
+    return view;
+  }
+
+  private void own(String var, INDArray array) {
+    INDArray base = baseOf.remove(array);
+    if (base != null) {
+      owned.put(var, base);
+    }
+  }
+
+  /** Returns a dead intermediate's buffer to the pool. */
+  private void release(String var) {
+    INDArray base = owned.remove(var);
+    if (base != null) {
+      free.computeIfAbsent(base.dataType() + ":" + base.length(), k -> new ArrayDeque<>())
+          .push(base);
+    }
+  }
+
+  /** Bytes of the buffers this plan allocated for intermediates and outputs. */
+  long allocatedBytes() {
+    return allocatedBytes;
+  }
+
+  /** Bytes of every array the planned ops write: what the plan would hold without reuse. */
+  long requestedBytes() {
+    return requestedBytes;
   }
 
   /**
@@ -237,7 +311,7 @@ final class GraphPlan {
         ctx.setInputArrays(ins);
         return null;
       }
-      INDArray out = Nd4j.create(legacy.get(0).dataType(), legacy.get(0).getShape(), 'c');
+      INDArray out = take(legacy.get(0).dataType(), legacy.get(0).getShape());
       ctx.setOutputArrays(out);
       exec.exec(twin, ctx);
       ops.add(() -> exec.exec(twin, ctx));
@@ -259,8 +333,7 @@ final class GraphPlan {
     INDArray eps = ins[2];
     // dL/dx = eps·wᵀ; dL/dw = xᵀ·eps
     CustomOp mm = dx ? new Mmul(eps, w, false, true, false) : new Mmul(x, eps, true, false, false);
-    INDArray out = dx ? Nd4j.create(x.dataType(), x.shape(), 'c')
-        : Nd4j.create(w.dataType(), w.shape(), 'c');
+    INDArray out = dx ? take(x.dataType(), x.shape()) : take(w.dataType(), w.shape());
     OpContext ctx = exec.buildContext();
     ctx.setInputArrays(dx ? eps : x, dx ? w : eps);
     ctx.setIArguments(mm.iArgs());
@@ -269,9 +342,10 @@ final class GraphPlan {
     ops.add(() -> exec.exec(mm, ctx));
     exec.exec(mm, ctx);
     values.put(outNames.get(dx ? 0 : 1), out);
+    own(outNames.get(dx ? 0 : 1), out);
   }
 
-  private static INDArray[] allocate(List<LongShapeDescriptor> shapes, List<String> names,
+  private INDArray[] allocate(List<LongShapeDescriptor> shapes, List<String> names,
       SameDiffOp sop) throws Unsupported {
     if (shapes == null || shapes.size() != names.size()) {
       throw new Unsupported("op '" + sop.getName() + "' reports "
@@ -281,7 +355,7 @@ final class GraphPlan {
     INDArray[] out = new INDArray[shapes.size()];
     for (int i = 0; i < out.length; i++) {
       LongShapeDescriptor d = shapes.get(i);
-      out[i] = d.isEmpty() ? Nd4j.empty(d.dataType()) : Nd4j.create(d.dataType(), d.getShape(), 'c');
+      out[i] = d.isEmpty() ? Nd4j.empty(d.dataType()) : take(d.dataType(), d.getShape());
     }
     return out;
   }

@@ -312,6 +312,11 @@ final class ObjectiveGraph {
     return plans.size();
   }
 
+  /** The plans currently kept, most recently used last. */
+  List<GraphPlan> plans() {
+    return List.copyOf(plans.values());
+  }
+
   private static boolean finite(Map<String, INDArray> arrays, List<String> names) {
     for (String n : names) {
       INDArray a = arrays.get(n);

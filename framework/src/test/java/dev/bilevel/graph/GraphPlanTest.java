@@ -132,6 +132,29 @@ class GraphPlanTest {
   }
 
   @Test
+  @DisplayName("reuse the buffers of activations once the backward pass has read them")
+  void buffersAreReused() {
+    BilevelProblem p = Bilevel.problem("deep").dtype(DataType.DOUBLE)
+        .input("x", -1, 32).input("y", -1, 4)
+        .inner("net", n -> n.dense(32, 64).tanh().dense(64, 64).tanh().dense(64, 64).tanh()
+            .dense(64, 64).tanh().dense(64, 4))
+        .metaParams("s", g -> g.param("s", Init.constant(1.0), 1))
+        .innerObjective(f -> f.meanCrossEntropy(f.inner("net").apply(f.input("x"))
+            .mul(f.meta("s").param("s")), f.input("y")))
+        .outerObjective(f -> f.meanCrossEntropy(f.inner("net").apply(f.input("x")), f.input("y")))
+        .innerOptimizer(Sgd.of(0.1)).outerOptimizer(Adam.of(0.01))
+        .build();
+    CompiledProblem c = CompiledProblem.compile(p);
+    Nd4j.getRandom().setSeed(3);
+    Batch b = Batch.of(Map.of("x", Nd4j.randn(DataType.DOUBLE, 50, 32),
+        "y", Nd4j.eye(50).getColumns(0, 1, 2, 3).castTo(DataType.DOUBLE)));
+    c.evaluate(Level.INNER, c.initialTheta(1), c.initialLambda(1), b, Wrt.BOTH);
+    GraphPlan plan = c.graph(Level.INNER).plans().get(0);
+    assertThat(plan.allocatedBytes()).isPositive()
+        .isLessThan(plan.requestedBytes() * 3 / 4);
+  }
+
+  @Test
   @DisplayName("write ∇θ into a reused buffer, zeroing what the objective does not touch")
   void evaluateIntoReusesTheBuffer() {
     BilevelProblem p = problem();
