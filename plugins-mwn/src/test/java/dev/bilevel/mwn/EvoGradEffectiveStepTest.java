@@ -13,12 +13,10 @@ import dev.bilevel.estimator.Trajectory;
 import dev.bilevel.optim.Sgd;
 import dev.bilevel.secondorder.SecondOrder;
 import dev.bilevel.graph.CompiledProblem;
-import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The premise of the EvoGrad diagnosis in docs/mwn.md: on average over its random candidates,
@@ -32,16 +30,7 @@ class EvoGradEffectiveStepTest {
   private static final int B = 16;
 
   private static Batch batch(SplittableRandom r, int n) {
-    float[] x = new float[n * D];
-    float[] y = new float[n * C];
-    for (int i = 0; i < x.length; i++) {
-      x[i] = (float) (3 * (r.nextDouble() - 0.5));
-    }
-    for (int i = 0; i < n; i++) {
-      y[i * C + r.nextInt(C)] = 1;
-    }
-    return Batch.of(Map.of("x", Nd4j.create(x, new long[] {n, D}, DataType.FLOAT),
-        "y", Nd4j.create(y, new long[] {n, C}, DataType.FLOAT)));
+    return RandomBatches.batch(r, n, D, C);
   }
 
   private static double[] vec(INDArray a) {

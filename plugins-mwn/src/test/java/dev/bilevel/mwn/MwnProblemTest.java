@@ -15,7 +15,6 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /** The weighted loss and both its gradients against a computation by hand. */
 class MwnProblemTest {
@@ -28,16 +27,7 @@ class MwnProblemTest {
   }
 
   private static Batch batch(SplittableRandom r, int n) {
-    float[] x = new float[n * D];
-    float[] y = new float[n * C];
-    for (int i = 0; i < x.length; i++) {
-      x[i] = (float) (3 * (r.nextDouble() - 0.5));
-    }
-    for (int i = 0; i < n; i++) {
-      y[i * C + r.nextInt(C)] = 1;
-    }
-    return Batch.of(Map.of("x", Nd4j.create(x, new long[] {n, D}, DataType.FLOAT),
-        "y", Nd4j.create(y, new long[] {n, C}, DataType.FLOAT)));
+    return RandomBatches.batch(r, n, D, C);
   }
 
   private static Batch row(Batch b, int i) {
