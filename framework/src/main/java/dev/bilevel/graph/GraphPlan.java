@@ -376,10 +376,6 @@ final class GraphPlan {
     return out;
   }
 
-  int size() {
-    return ops.size();
-  }
-
   /** The planned ops' names, in execution order. */
   List<String> opNames() {
     return List.copyOf(opNames);

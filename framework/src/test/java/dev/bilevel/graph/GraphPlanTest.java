@@ -9,6 +9,7 @@ import dev.bilevel.dsl.Init;
 import dev.bilevel.dsl.Level;
 import dev.bilevel.optim.Adam;
 import dev.bilevel.optim.Sgd;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -129,6 +130,20 @@ class GraphPlanTest {
     }
     assertThat(replay.graph(Level.INNER).planCount()).isEqualTo(1);
     assertThat(replay.graph(Level.INNER).replayRefused()).isNull();
+  }
+
+  @Test
+  @DisplayName("plan for λ's gradient alone without the classifier's backward pass")
+  void lambdaOnlyPlansSkipTheClassifierBackward() {
+    CompiledProblem c = CompiledProblem.compile(problem());
+    Batch b = batch(4, 2);
+    c.evaluate(Level.INNER, c.initialTheta(1), c.initialLambda(1), b, Wrt.LAMBDA);
+    List<String> lambdaOnly = c.graph(Level.INNER).plans().get(0).opNames();
+    c.evaluate(Level.INNER, c.initialTheta(1), c.initialLambda(1), b, Wrt.THETA);
+    List<String> thetaToo = c.graph(Level.INNER).plans().get(1).opNames();
+    assertThat(thetaToo).anyMatch(op -> op.startsWith("conv2d_bp"));
+    assertThat(lambdaOnly).noneMatch(op -> op.startsWith("conv2d_bp"))
+        .anyMatch(op -> op.startsWith("sigmoid_bp"));
   }
 
   @Test
