@@ -167,7 +167,8 @@ public final class TrainingRun {
     if (innerGrad == null) {
       innerGrad = compiled.thetaLayout().zeros();
     }
-    Evaluation e = compiled.evaluateInto(Level.INNER, theta, lambda, batch, innerGrad);
+    Evaluation e = compiled.evaluateInto(Level.INNER, theta, lambda, batch, Wrt.THETA,
+        innerGrad);
     if (estimator.needs() != TrajectoryNeeds.NONE) {
       window.add(new Trajectory.Step(batch, innerOpt.currentLearningRate(), innerOpt.iteration(),
           estimator.needs() == TrajectoryNeeds.FULL ? theta.dup() : null));

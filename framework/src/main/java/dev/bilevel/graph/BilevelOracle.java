@@ -24,6 +24,22 @@ public interface BilevelOracle {
   Evaluation evaluate(Level level, INDArray theta, INDArray lambda, Batch batch, Wrt wrt,
       String... outputs);
 
+  /**
+   * As {@link #evaluate}, with ∇θ written into {@code gradThetaInto} (a contiguous vector of θ's
+   * size) instead of a new array, so that an estimator or a training loop can keep one buffer: a
+   * fresh θ-sized native array costs about as much as a pass over it. {@code wrt} must include θ.
+   */
+  default Evaluation evaluateInto(Level level, INDArray theta, INDArray lambda, Batch batch,
+      Wrt wrt, INDArray gradThetaInto) {
+    if (!wrt.theta()) {
+      throw new IllegalArgumentException("evaluateInto writes ∇θ, but wrt is " + wrt
+          + "; use evaluate for requests without θ");
+    }
+    Evaluation e = evaluate(level, theta, lambda, batch, wrt);
+    gradThetaInto.assign(e.gradTheta());
+    return new Evaluation(e.value(), gradThetaInto, e.gradLambda(), e.outputs());
+  }
+
   default double value(Level level, INDArray theta, INDArray lambda, Batch batch) {
     return evaluate(level, theta, lambda, batch, Wrt.NONE).value();
   }

@@ -150,19 +150,20 @@ public final class CompiledProblem implements BilevelOracle {
     return graph(level).evaluate(th, la, batch, wrt, problem.dtype(), theta, lambda, outputs);
   }
 
-  /**
-   * Evaluates with ∇θ written into {@code gradThetaInto} (a contiguous vector of θ's size) rather
-   * than into a new array: for a training loop that reuses one buffer every step.
-   */
-  public Evaluation evaluateInto(Level level, INDArray th, INDArray la, Batch batch,
+  @Override
+  public Evaluation evaluateInto(Level level, INDArray th, INDArray la, Batch batch, Wrt wrt,
       INDArray gradThetaInto) {
+    if (!wrt.theta()) {
+      throw new IllegalArgumentException("evaluateInto writes ∇θ, but wrt is " + wrt
+          + "; use evaluate for requests without θ");
+    }
     checkLength("θ", th, theta);
     checkLength("λ", la, lambda);
     checkLength("the gradient buffer", gradThetaInto, theta);
     backend.seedRandom(batch.noiseSeed());
     forward++;
     backward++;
-    return graph(level).evaluate(th, la, batch, Wrt.THETA, problem.dtype(), theta, lambda,
+    return graph(level).evaluate(th, la, batch, wrt, problem.dtype(), theta, lambda,
         gradThetaInto);
   }
 

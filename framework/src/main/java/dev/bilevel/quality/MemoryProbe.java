@@ -118,6 +118,13 @@ public final class MemoryProbe {
     }
 
     @Override
+    public Evaluation evaluateInto(Level level, INDArray theta, INDArray lambda, Batch batch,
+        Wrt wrt, INDArray gradThetaInto) {
+      checkpoint();
+      return delegate.evaluateInto(level, theta, lambda, batch, wrt, gradThetaInto);
+    }
+
+    @Override
     public Map<String, INDArray> outputs(Level level, INDArray theta, INDArray lambda, Batch batch,
         String... names) {
       checkpoint();

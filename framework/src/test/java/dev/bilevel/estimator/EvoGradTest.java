@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 @DisplayName("EvoGrad")
 class EvoGradTest {
@@ -128,6 +129,45 @@ class EvoGradTest {
         .norm2Number().doubleValue()).isZero();
     assertThat(diff.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(bodySize, theta.length()))
         .norm2Number().doubleValue()).isGreaterThan(0);
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
+  @DisplayName("Gaussian candidates: θ + N(0, σ²) in every coordinate, the same for the same seed")
+  void gaussianNoiseHasTheConfiguredScale(DataType dtype) {
+    BilevelProblem p = Bilevel.problem("wide").dtype(dtype)
+        .input("x", -1, 100).input("y", -1, 1)
+        .inner("net", net -> net.dense(100, 200).dense(200, 1))
+        .metaParams("l", ps -> ps.param("lambda", Init.constant(0.1), 1))
+        .innerObjective(f -> f.meanSquaredError(f.inner("net").apply(f.input("x")), f.input("y"))
+            .add(f.meta("l").param("lambda").mul(f.squaredNorm(f.inner("net"))).sum()))
+        .outerObjective(f -> f.meanSquaredError(f.inner("net").apply(f.input("x")), f.input("y")))
+        .innerOptimizer(Sgd.of(0.1)).outerOptimizer(Adam.of(0.1)).build();
+    CompiledProblem c = p.compile();
+    Batch b = Batch.of(Map.of("x", Nd4j.rand(dtype, 4, 100), "y", Nd4j.rand(dtype, 4, 1)));
+    INDArray theta = c.initialTheta(1);
+    double sigma = 0.02;
+    // At a huge temperature both candidates weigh ½, so θ* − θ = (ε₁ + ε₂)/2 ~ N(0, σ²/2).
+    EvoGrad evo = new EvoGrad(EvoGradConfig.defaults().candidates(2).sigma(sigma)
+        .temperature(1e9).noise(EvoGradConfig.Noise.GAUSSIAN));
+    var ctx = Contexts.of(c, theta, c.initialLambda(1), b, b, 0.1, 7);
+
+    INDArray eps = evo.evolvedTheta(ctx, c.initialLambda(1)).sub(theta).castTo(DataType.DOUBLE);
+    long n = eps.length();
+    double mean = eps.meanNumber().doubleValue();
+    double sd = eps.stdNumber().doubleValue();
+
+    assertThat(n).isEqualTo(20_401);
+    double expected = sigma / Math.sqrt(2);
+    assertThat(Math.abs(mean)).isLessThan(4 * expected / Math.sqrt(n));
+    // The sample standard deviation's standard error is 1/√(2n) ≈ 0.5% of it.
+    assertThat(sd).isCloseTo(expected, org.assertj.core.data.Percentage.withPercentage(3));
+    // Kurtosis 3 for a Gaussian (standard error √(24/n) ≈ 0.03); 2 for a mean of two signs.
+    double kurtosis = Transforms.pow(eps.sub(mean), 4).meanNumber().doubleValue()
+        / Math.pow(sd, 4);
+    assertThat(kurtosis).isCloseTo(3.0, org.assertj.core.data.Offset.offset(0.3));
+    assertThat(evo.evolvedTheta(ctx, c.initialLambda(1)).sub(theta).castTo(DataType.DOUBLE))
+        .isEqualTo(eps);
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.bilevel.graph;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.bilevel.data.Batch;
 import dev.bilevel.dsl.Bilevel;
@@ -178,10 +179,37 @@ class GraphPlanTest {
     INDArray lambda = c.initialLambda(2);
     Batch b = batch(6, 3);
     INDArray buffer = Nd4j.valueArrayOf(new long[] {theta.length()}, 123.0, DataType.DOUBLE);
-    Evaluation into = c.evaluateInto(Level.INNER, theta, lambda, b, buffer);
+    Evaluation into = c.evaluateInto(Level.INNER, theta, lambda, b, Wrt.THETA, buffer);
     Evaluation fresh = c.evaluate(Level.INNER, theta, lambda, b, Wrt.THETA);
     assertThat(into.gradTheta()).isSameAs(buffer);
     assertClose(buffer, fresh.gradTheta());
+  }
+
+  @Test
+  @DisplayName("write ∇θ into a buffer and still return ∇λ when both are asked for")
+  void evaluateIntoWithBothGradients() {
+    CompiledProblem c = CompiledProblem.compile(problem());
+    INDArray theta = c.initialTheta(3);
+    INDArray lambda = c.initialLambda(3);
+    Batch b = batch(6, 4);
+    INDArray buffer = Nd4j.zeros(DataType.DOUBLE, theta.length());
+    Evaluation into = c.evaluateInto(Level.INNER, theta, lambda, b, Wrt.BOTH, buffer);
+    Evaluation fresh = c.evaluate(Level.INNER, theta, lambda, b, Wrt.BOTH);
+    assertThat(into.gradTheta()).isSameAs(buffer);
+    assertClose(buffer, fresh.gradTheta());
+    assertClose(into.gradLambda(), fresh.gradLambda());
+    assertThat(into.value()).isEqualTo(fresh.value());
+  }
+
+  @Test
+  @DisplayName("refuse to write ∇θ into a buffer for a request without θ, and say what to use")
+  void evaluateIntoNeedsTheta() {
+    CompiledProblem c = CompiledProblem.compile(problem());
+    INDArray theta = c.initialTheta(3);
+    assertThatThrownBy(() -> c.evaluateInto(Level.INNER, theta, c.initialLambda(3), batch(6, 4),
+        Wrt.LAMBDA, theta.dup()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("evaluateInto writes ∇θ, but wrt is LAMBDA; use evaluate for requests without θ");
   }
 
   @Test

@@ -10,6 +10,7 @@ import jakarta.inject.Inject;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * One-step lookahead (T1-T2, Luketina et al. 2016; the second-order Meta-Weight-Net update):
@@ -25,6 +26,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class OneStep implements HypergradientEstimator {
   public static final String NAME = "one-step";
   private final OneStepConfig config;
+  // θ-sized buffers kept between meta-iterations (∇θL_in, then θ'; and ∇θL_out): a fresh native
+  // array costs about as much as a pass over it. They make an instance unsafe to share between
+  // threads, like the compiled graphs.
+  private INDArray work;
+  private INDArray outerGrad;
 
   @Inject
   public OneStep(OneStepConfig config) {
@@ -41,11 +47,17 @@ public final class OneStep implements HypergradientEstimator {
     double eta = Double.isNaN(config.learningRateOverride())
         ? c.innerLearningRate() : config.learningRateOverride();
     var oracle = c.oracle();
-    INDArray gIn = oracle.gradTheta(Level.INNER, c.theta(), c.lambda(), c.innerBatch());
+    if (work == null || work.length() != c.theta().length()
+        || work.dataType() != c.theta().dataType()) {
+      work = Nd4j.createUninitialized(c.theta().dataType(), c.theta().length());
+      outerGrad = Nd4j.createUninitialized(c.theta().dataType(), c.theta().length());
+    }
+    INDArray gIn = oracle.evaluateInto(Level.INNER, c.theta(), c.lambda(), c.innerBatch(),
+        Wrt.THETA, work).gradTheta();
     INDArray thetaPrime = gIn.muli(-eta).addi(c.theta()); // θ − η∇θL_in, in gIn's buffer
     boolean direct = oracle.lambdaReaches(Level.OUTER);
-    Evaluation out = oracle.evaluate(Level.OUTER, thetaPrime, c.lambda(), c.outerBatch(),
-        direct ? Wrt.BOTH : Wrt.THETA);
+    Evaluation out = oracle.evaluateInto(Level.OUTER, thetaPrime, c.lambda(), c.outerBatch(),
+        direct ? Wrt.BOTH : Wrt.THETA, outerGrad);
     INDArray hg = direct ? out.gradLambda().dup() : oracle.lambdaLayout().zeros();
     if (oracle.lambdaReaches(Level.INNER)) {
       INDArray mixed = c.products().mixedVector(Level.INNER, c.theta(), c.lambda(), c.innerBatch(),
