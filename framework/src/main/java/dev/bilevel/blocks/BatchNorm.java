@@ -11,7 +11,16 @@ import org.nd4j.autodiff.samediff.SDVariable;
  * finite-difference products and EvoGrad candidates need; there are no running statistics to corrupt.
  * Evaluate on batches of reasonable size (the statistics of a batch of one are degenerate).
  */
-public record BatchNorm(long channels, double epsilon) implements Block {
+public record BatchNorm(long channels, double epsilon, ImageLayout layout) implements Block {
+
+  public BatchNorm {
+    java.util.Objects.requireNonNull(layout, "layout");
+  }
+
+  /** Channels on axis 1 ([batch, channels] or NCHW images). */
+  public BatchNorm(long channels, double epsilon) {
+    this(channels, epsilon, ImageLayout.NCHW);
+  }
 
   @Override
   public String describe() {
@@ -28,18 +37,19 @@ public record BatchNorm(long channels, double epsilon) implements Block {
   @Override
   public long[] outputShape(long[] in) {
     if (in.length != 2 && in.length != 4) {
-      throw new IllegalArgumentException(describe() + " expects [batch, channels] or [batch, channels,"
-          + " height, width] but got shape " + Shapes.str(in));
+      throw new IllegalArgumentException(describe() + " expects [batch, channels] or "
+          + layout.shape() + " but got shape " + Shapes.str(in));
     }
-    Shapes.requireDim(describe(), in, 1, channels, "channels");
+    Shapes.requireDim(describe(), in, in.length == 4 ? layout.channelAxis() : 1, channels,
+        "channels");
     return in.clone();
   }
 
   @Override
   public SDVariable apply(BlockScope s, SDVariable x) {
     boolean conv = s.inputShape().length == 4;
-    int[] axes = conv ? new int[] {0, 2, 3} : new int[] {0};
-    long[] bshape = conv ? new long[] {1, channels, 1, 1} : new long[] {1, channels};
+    int[] axes = conv ? new int[] {0, layout.heightAxis(), layout.widthAxis()} : new int[] {0};
+    long[] bshape = conv ? layout.shapeOf(1, channels, 1, 1) : new long[] {1, channels};
     SDVariable mean = x.mean(s.name("mean"), true, axes);
     SDVariable centred = x.sub(s.name("centred"), mean);
     SDVariable var = s.sd().math().square(centred).mean(s.name("var"), true, axes);

@@ -49,9 +49,14 @@ class BlocksGradientCheckTest {
   }
 
   private static BilevelProblem problem(Consumer<Net> net) {
+    return problem(net, ImageLayout.NCHW);
+  }
+
+  private static BilevelProblem problem(Consumer<Net> net, ImageLayout layout) {
     return Bilevel.problem("blocks").dtype(DataType.DOUBLE)
-        .input("x", -1, 2, 6, 6).input("y", -1, 3)
-        .inner("net", net)
+        .input("x", layout == ImageLayout.NCHW ? new long[] {-1, 2, 6, 6} : new long[] {-1, 6, 6, 2})
+        .input("y", -1, 3)
+        .inner("net", n -> net.accept(n.layout(layout)))
         .metaParams("scale", p -> p.param("s", Init.constant(0.7), 1))
         .innerObjective(f -> f.meanCrossEntropy(
             f.inner("net").apply(f.input("x")).mul(f.meta("scale").param("s")), f.input("y")))
@@ -61,8 +66,15 @@ class BlocksGradientCheckTest {
   }
 
   private static Batch batch() {
+    return batch(ImageLayout.NCHW);
+  }
+
+  private static Batch batch(ImageLayout layout) {
     Nd4j.getRandom().setSeed(5);
     INDArray x = Nd4j.randn(DataType.DOUBLE, 4, 2, 6, 6);
+    if (layout == ImageLayout.NHWC) {
+      x = x.permute(0, 2, 3, 1).dup('c');
+    }
     INDArray y = Nd4j.zeros(DataType.DOUBLE, 4, 3);
     for (int i = 0; i < 4; i++) {
       y.putScalar(i, i % 3, 1.0);
@@ -70,11 +82,16 @@ class BlocksGradientCheckTest {
     return Batch.of(Map.of("x", x, "y", y));
   }
 
+  static Stream<Arguments> networksInBothLayouts() {
+    return networks().flatMap(a -> Stream.of(ImageLayout.values())
+        .map(l -> Arguments.of(a.get()[0] + ", " + l, a.get()[1], l)));
+  }
+
   @ParameterizedTest(name = "{0}")
-  @MethodSource("networks")
-  void gradientsMatchCentralDifferences(String name, Consumer<Net> net) {
-    CompiledProblem c = problem(net).compile();
-    Batch b = batch();
+  @MethodSource("networksInBothLayouts")
+  void gradientsMatchCentralDifferences(String name, Consumer<Net> net, ImageLayout layout) {
+    CompiledProblem c = problem(net, layout).compile();
+    Batch b = batch(layout);
     INDArray theta = c.initialTheta(3);
     INDArray lambda = c.initialLambda(3);
     var e = c.evaluate(Level.INNER, theta, lambda, b, dev.bilevel.graph.Wrt.BOTH);
@@ -92,6 +109,48 @@ class BlocksGradientCheckTest {
         - c.value(Level.INNER, theta, lambda.sub(h), b)) / (2 * h);
     assertThat(e.gradLambda().getDouble(0)).isCloseTo(fdLambda,
         org.assertj.core.data.Offset.offset(1e-6 * Math.max(1, Math.abs(fdLambda))));
+  }
+
+  @Test
+  @DisplayName("NHWC and NCHW agree to rounding where global pooling removes the spatial order")
+  void channelsLastAgreesNumerically() {
+    Consumer<Net> net = n -> n.conv2d(2, 3, 3).batchNorm(3).relu().maxPool(2)
+        .residual(b -> b.conv2d(3, 4, 3).tanh(), s -> s.conv2d(3, 4, 1)).avgPool(3)
+        .globalAvgPool().dense(4, 3);
+    CompiledProblem nchw = problem(net, ImageLayout.NCHW).compile();
+    CompiledProblem nhwc = problem(net, ImageLayout.NHWC).compile();
+    INDArray theta = nchw.initialTheta(3);
+    INDArray lambda = nchw.initialLambda(3);
+
+    var a = nchw.evaluate(Level.INNER, theta, lambda, batch(ImageLayout.NCHW),
+        dev.bilevel.graph.Wrt.BOTH);
+    var b = nhwc.evaluate(Level.INNER, theta, lambda, batch(ImageLayout.NHWC),
+        dev.bilevel.graph.Wrt.BOTH);
+
+    assertThat(b.value()).isCloseTo(a.value(), org.assertj.core.data.Offset.offset(1e-12));
+    double diff = b.gradTheta().sub(a.gradTheta()).amaxNumber().doubleValue();
+    assertThat(diff).isLessThan(1e-12 * Math.max(1, a.gradTheta().amaxNumber().doubleValue()));
+    assertThat(b.gradLambda().getDouble(0)).isCloseTo(a.gradLambda().getDouble(0),
+        org.assertj.core.data.Offset.offset(1e-12));
+  }
+
+  @Test
+  @DisplayName("an NHWC convolution given NCHW images names the channel axis it read")
+  void channelsLastConvolutionChecksTheLastAxis() {
+    assertThatThrownBy(() -> Bilevel.problem("blocks").dtype(DataType.DOUBLE)
+        .input("x", -1, 2, 6, 6).input("y", -1, 3)
+        .inner("net", n -> n.layout(ImageLayout.NHWC).conv2d(2, 3, 3).globalAvgPool().dense(3, 3))
+        .metaParams("scale", p -> p.param("s", Init.constant(0.7), 1))
+        .innerObjective(f -> f.meanCrossEntropy(
+            f.inner("net").apply(f.input("x")).mul(f.meta("scale").param("s")), f.input("y")))
+        .outerObjective(f -> f.meanCrossEntropy(f.inner("net").apply(f.input("x")), f.input("y")))
+        .innerOptimizer(Sgd.of(0.1)).outerOptimizer(Adam.of(0.1))
+        .build())
+        .isInstanceOf(BilevelSpecException.class)
+        .satisfies(ex -> assertThat(((BilevelSpecException) ex).problems()).contains(
+            "inner objective: group 'net', block 0 conv2d(2→3, 3x3, NHWC): conv2d(2→3, 3x3, NHWC)"
+                + " expects input channels = 2 but the input has shape [-1, 2, 6, 6]; change the"
+                + " block's size or the layer before it"));
   }
 
   @Test
