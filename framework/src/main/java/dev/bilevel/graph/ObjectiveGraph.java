@@ -175,10 +175,11 @@ final class ObjectiveGraph {
   Evaluation evaluate(INDArray theta, INDArray lambda, Batch batch, Wrt wrt, DataType dtype,
       ParameterLayout thetaLayout, ParameterLayout lambdaLayout, INDArray gradThetaInto,
       String... outputs) {
-    for (Bound b : bound) {
-      INDArray src = b.theta ? theta : lambda;
-      b.array.assign(src.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(
-          b.entry.offset(), b.entry.offset() + b.entry.length())).reshape(b.entry.spec().shape()));
+    INDArray[] thetaIn = thetaViews.of(theta, thetaLayout);
+    INDArray[] lambdaIn = lambdaViews.of(lambda, lambdaLayout);
+    for (int i = 0; i < bound.size(); i++) {
+      Bound b = bound.get(i);
+      b.array.assign(b.theta ? thetaIn[i] : lambdaIn[i]);
     }
     Map<String, INDArray> ph = placeholders(batch, dtype);
     List<String> outNames = new ArrayList<>();
@@ -351,27 +352,77 @@ final class ObjectiveGraph {
   private INDArray flatten(Map<String, INDArray> grads, ParameterLayout layout, boolean theta,
       INDArray into) {
     INDArray flat = into == null ? layout.zeros() : into;
-    for (Bound b : bound) {
+    // A reused buffer keeps its views; a fresh one needs them once anyway.
+    INDArray[] views = into == null ? null : gradViews.of(into, layout);
+    for (int i = 0; i < bound.size(); i++) {
+      Bound b = bound.get(i);
       if (b.theta != theta) {
         continue;
       }
       INDArray g = grads.get(b.var);
+      INDArray slice = views != null ? views[i]
+          : layout.slice(flat, b.entry).reshape(b.entry.spec().shape());
       if (g != null) {
-        layout.slice(flat, b.entry).assign(g.reshape(b.entry.length()));
+        slice.assign(g);
       } else if (into != null) {
-        layout.slice(flat, b.entry).assign(0);
+        slice.assign(0);
       }
     }
     if (into != null) {
       // Entries this objective never binds have zero gradient; a reused buffer must say so.
-      for (ParameterLayout.Entry e : layout.entries()) {
-        if (!boundEntries(theta).contains(e)) {
-          layout.slice(flat, e).assign(0);
-        }
+      for (INDArray unbound : gradViews.unbound()) {
+        unbound.assign(0);
       }
     }
     return flat;
   }
+
+  /**
+   * Per-variable views of the last flat vector seen (θ, λ, or a reused ∇θ buffer), kept while
+   * callers pass the same vector: a view allocates a native shape buffer, and the training loop
+   * and the estimators pass the same buffers every step. The views read and write the vector's
+   * current contents, so reuse is exact; holding them keeps at most one vector alive.
+   */
+  private final class Views {
+    private final boolean theta;
+    private INDArray flat;
+    private INDArray[] views;
+    private List<INDArray> unbound;
+
+    Views(boolean theta) {
+      this.theta = theta;
+    }
+
+    INDArray[] of(INDArray v, ParameterLayout layout) {
+      if (v != flat) {
+        INDArray[] made = new INDArray[bound.size()];
+        for (int i = 0; i < made.length; i++) {
+          Bound b = bound.get(i);
+          if (b.theta == theta) {
+            made[i] = layout.slice(v, b.entry).reshape(b.entry.spec().shape());
+          }
+        }
+        List<INDArray> zero = new ArrayList<>();
+        for (ParameterLayout.Entry e : layout.entries()) {
+          if (!boundEntries(theta).contains(e)) {
+            zero.add(layout.slice(v, e));
+          }
+        }
+        views = made;
+        unbound = zero;
+        flat = v;
+      }
+      return views;
+    }
+
+    List<INDArray> unbound() {
+      return unbound;
+    }
+  }
+
+  private final Views thetaViews = new Views(true);
+  private final Views lambdaViews = new Views(false);
+  private final Views gradViews = new Views(true);
 
   private Set<ParameterLayout.Entry> boundEntries(boolean theta) {
     Set<ParameterLayout.Entry> s = theta ? boundTheta : boundLambda;
