@@ -115,6 +115,11 @@ def main():
     mlp_ms, mf, ml = time_steps(mlp(), torch.rand(batch, 784), y, 5 if a.quick else 30, steps)
     cnn_ms, cf, cl = time_steps(cnn(), torch.rand(batch, 1, 28, 28), y, 2 if a.quick else 5,
                                 max(4, steps // 4))
+    # The same CNN channels-last (NHWC in memory), PyTorch's alternative layout for convolutions.
+    torch.manual_seed(42)
+    cnn_cl_ms, _, _ = time_steps(cnn().to(memory_format=torch.channels_last),
+                                 torch.rand(batch, 1, 28, 28).to(memory_format=torch.channels_last),
+                                 y, 2 if a.quick else 5, max(4, steps // 4))
     print(json.dumps({
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
@@ -122,6 +127,7 @@ def main():
         "blas": loaded_blas(),
         "mlp_ms": mlp_ms,
         "cnn_ms": cnn_ms,
+        "cnn_channels_last_ms": cnn_cl_ms,
         "mlp_loss": "%.3f->%.3f" % (mf, ml),
         "cnn_loss": "%.3f->%.3f" % (cf, cl),
     }))

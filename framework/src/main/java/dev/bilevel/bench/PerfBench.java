@@ -6,6 +6,7 @@ import com.google.inject.Guice;
 import com.google.inject.Injector;
 import com.google.inject.util.Modules;
 import dev.bilevel.backend.Backend;
+import dev.bilevel.blocks.ImageLayout;
 import dev.bilevel.backend.BackendInfo;
 import dev.bilevel.backend.BackendOptions;
 import dev.bilevel.backend.CpuFeatures;
@@ -99,7 +100,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * sweeps of section 3; {@code ops} times each CNN layer alone against PyTorch), {@code --T n} (window, default 5),
  * {@code --widths 256,512,...}, {@code --Ts 5,10,20}, {@code --budget-mb M} (default 2048),
  * {@code --torch-script PATH}, {@code --meta-seconds S} (time cap per estimator and model,
- * default 90), {@code --warmup-seconds S} (untimed steps before each plain and meta measurement,
+ * default 90), {@code --estimators a,b} and {@code --models mlp,cnn} (restrict sections 1 and 2),
+ * {@code --warmup-seconds S} (untimed steps before each plain and meta measurement,
  * default 8, 2 with --quick), {@code --gc-every-ms N} (memory children collect every N ms during measured cycles,
  * so that the peak approaches live data; default off).
  */
@@ -127,6 +129,8 @@ public final class PerfBench {
     // Replay plans, the JIT and the native allocator take a few hundred steps to settle.
     double warmupSeconds = 8;
     int gcEveryMs;
+    List<String> estimators = List.of(); // empty: every registered estimator
+    List<Model> models = List.of(Model.values());
 
     static Opts parse(String[] args) {
       Opts o = new Opts();
@@ -152,6 +156,9 @@ public final class PerfBench {
           case "--meta-seconds" -> o.metaSeconds = Double.parseDouble(args[++i]);
           case "--warmup-seconds" -> o.warmupSeconds = Double.parseDouble(args[++i]);
           case "--gc-every-ms" -> o.gcEveryMs = Integer.parseInt(args[++i]);
+          case "--estimators" -> o.estimators = List.of(args[++i].split(","));
+          case "--models" -> o.models = Arrays.stream(args[++i].split(","))
+              .map(x -> Model.valueOf(x.toUpperCase(Locale.ROOT))).toList();
           default -> throw new IllegalArgumentException("unknown argument " + args[i]);
         }
       }
@@ -217,14 +224,24 @@ public final class PerfBench {
     CNN;
 
     long[] inputShape() {
-      return this == MLP ? new long[] {-1, 784} : new long[] {-1, 1, 28, 28};
+      return inputShape(ImageLayout.NHWC);
     }
 
+    long[] inputShape(ImageLayout layout) {
+      return this == MLP ? new long[] {-1, 784}
+          : layout == ImageLayout.NHWC ? new long[] {-1, 28, 28, 1} : new long[] {-1, 1, 28, 28};
+    }
+
+    /** The CNN runs channels-last: 14% faster than NCHW here (section 1b prints both). */
     Consumer<Net> net(long width) {
+      return net(width, ImageLayout.NHWC);
+    }
+
+    Consumer<Net> net(long width, ImageLayout layout) {
       return this == MLP
           ? n -> n.dense(784, width).relu().dense(width, width).relu().dense(width, 10)
-          : n -> n.conv2d(1, 32, 3).relu().maxPool(2).conv2d(32, 64, 3).relu().maxPool(2)
-              .flatten().dense(3136, 10);
+          : n -> n.layout(layout).conv2d(1, 32, 3).relu().maxPool(2).conv2d(32, 64, 3).relu()
+              .maxPool(2).flatten().dense(3136, 10);
     }
 
     /**
@@ -249,9 +266,13 @@ public final class PerfBench {
 
   /** The plain problem: λ is a dummy scalar that only the (never evaluated) outer objective sees. */
   static BilevelProblem plainProblem(Model m, long width) {
+    return plainProblem(m, width, ImageLayout.NHWC);
+  }
+
+  static BilevelProblem plainProblem(Model m, long width, ImageLayout layout) {
     return Bilevel.problem("plain-" + m.name().toLowerCase(Locale.ROOT))
-        .input("x", m.inputShape()).input("y", -1, 10)
-        .inner("classifier", m.net(width))
+        .input("x", m.inputShape(layout)).input("y", -1, 10)
+        .inner("classifier", m.net(width, layout))
         .metaParams("unused", p -> p.param("lambda", Init.zeros(), 1))
         .innerObjective(f -> f.meanCrossEntropy(f.inner("classifier").apply(f.input("x")),
             f.input("y")))
@@ -401,7 +422,7 @@ public final class PerfBench {
       sectionExecutors(o, backend);
     }
     if (o.sections.contains("meta")) {
-      sectionMeta(o, fw, plainMs);
+      sectionMeta(o, fw, backend, plainMs);
     }
     if (o.sections.contains("ops")) {
       sectionOps(o);
@@ -445,7 +466,7 @@ public final class PerfBench {
     Map<Model, Double> ms = new LinkedHashMap<>();
     Map<Model, Double> innerMs = new LinkedHashMap<>();
     Map<Model, String> trend = new LinkedHashMap<>();
-    for (Model m : Model.values()) {
+    for (Model m : o.models) {
       BilevelProblem p = plainProblem(m, 256);
       TrainingRun run = fw.trainer().start(p, 42, fw.registry().get(FirstOrder.NAME));
       Data d = new Data(m, 8, 1);
@@ -504,7 +525,7 @@ public final class PerfBench {
     System.out.printf(Locale.ROOT, "%-20s %9s %9s %9s %8s %12s %8s %9s %7s %s%n", "model",
         "ms/step", "inner ms", "raw SD ms", "ours/raw", "torch 1t ms", "ours/pt", "GFLOP/s",
         "% peak", "loss first->last");
-    for (Model m : Model.values()) {
+    for (Model m : o.models) {
       double t = ms.get(m);
       String rawKey = m == Model.MLP ? "mlp32.ms" : "cnn32.ms";
       String rawMs = raw.containsKey(rawKey)
@@ -528,6 +549,12 @@ public final class PerfBench {
           + " (BackendBench's workload, served by a BackendBench child JVM on the same build and"
           + " threads): SameDiff calculateGradients + in-place SGD, no DSL, no flat θ; its sgemm "
           + raw.get("gemm.gflops") + " GFLOP/s");
+    }
+    if (torch != null && torch.has("cnn_channels_last_ms") && ms.containsKey(Model.CNN)) {
+      double cl = torch.get("cnn_channels_last_ms").asDouble();
+      System.out.printf(Locale.ROOT, "CNN against PyTorch channels-last (its faster layout here):"
+          + " torch %.2f ms, ours/pt %.2fx (ours runs NHWC; the ours/pt column above is against"
+          + " PyTorch's default NCHW)%n", cl, ms.get(Model.CNN) / cl);
     }
     if (torch != null) {
       System.out.println("torch: " + torch);
@@ -563,11 +590,67 @@ public final class PerfBench {
         Executor.REPLAY), Model.MLP);
     System.out.printf(Locale.ROOT, "%-34s %12.2f %12.2f %8.2fx%n",
         "MLP: SameDiff relu vs DSL relu", raw, dsl, raw / dsl);
+    if (o.models.contains(Model.CNN)) {
+      // Interleaved, so that a change in load hits both layouts alike.
+      CompiledProblem nchw = CompiledProblem.compile(plainProblem(Model.CNN, 256,
+          ImageLayout.NCHW), backend, Executor.REPLAY);
+      CompiledProblem nhwc = CompiledProblem.compile(plainProblem(Model.CNN, 256), backend,
+          Executor.REPLAY);
+      double[] both = timeEvaluations(o, Model.CNN, nchw, nhwc);
+      System.out.printf(Locale.ROOT, "%-34s %12.2f %12.2f %8.2fx%n",
+          "CNN: NCHW vs NHWC (both replay)", both[0], both[1], both[0] / both[1]);
+    }
     System.out.println("SameDiff exec = CompiledProblem with Executor.SAMEDIFF (SameDiff's"
         + " calculateGradientsAndOutputs); replay = the default plans. Last row, both on replay:"
         + " sd.nn().relu, whose backward is thresholdedrelu_bp, against the relu block,"
-        + " x*stop_gradient(step(x)).");
+        + " x*stop_gradient(step(x)). CNN row: the same CNN with NCHW images against"
+        + " channels-last (NHWC, the layout sections 1 and 2 use), interleaved.");
     System.out.println(load.describe());
+  }
+
+  /** Median ms of one loss + ∇θ evaluation for each problem, measured alternately. */
+  private static double[] timeEvaluations(Opts o, Model m, CompiledProblem... cs) {
+    Data d = new Data(m, 8, 1);
+    Runnable[] evals = new Runnable[cs.length];
+    for (int k = 0; k < cs.length; k++) {
+      CompiledProblem c = cs[k];
+      INDArray theta = c.initialTheta(42);
+      INDArray lambda = c.initialLambda(42);
+      INDArray g = c.thetaLayout().zeros();
+      evals[k] = () -> {
+        Batch b = d.next();
+        // One-channel images: NCHW and NHWC hold the same numbers in the same order.
+        Batch fit = new Batch(Map.of("x", b.get("x").reshape(concreteShape(c)), "y", b.get("y")),
+            b.noiseSeed());
+        c.evaluateInto(Level.INNER, theta, lambda, fit, Wrt.THETA, g);
+      };
+    }
+    warmUp(o, () -> {
+      for (Runnable r : evals) {
+        r.run();
+      }
+    });
+    int n = m == Model.MLP ? (o.quick ? 20 : 100) : (o.quick ? 3 : 15);
+    double[][] t = new double[cs.length][n];
+    for (int i = 0; i < n; i++) {
+      for (int k = 0; k < cs.length; k++) {
+        long t0 = System.nanoTime();
+        evals[k].run();
+        t[k][i] = (System.nanoTime() - t0) / 1e6;
+      }
+    }
+    double[] med = new double[cs.length];
+    for (int k = 0; k < cs.length; k++) {
+      med[k] = median(t[k]);
+    }
+    return med;
+  }
+
+  private static long[] concreteShape(CompiledProblem c) {
+    long[] s = c.problem().inputs().stream().filter(i -> i.name().equals("x")).findFirst()
+        .orElseThrow().shape().clone();
+    s[0] = BATCH;
+    return s;
   }
 
   private static double timeEvaluation(Opts o, CompiledProblem c, Model m) {
@@ -757,7 +840,8 @@ public final class PerfBench {
   record MetaTiming(String estimator, int window, double metaMs, double innerMs, int metas,
       String refused) {}
 
-  private static void sectionMeta(Opts o, Framework fw, Map<Model, Double> plainMs) {
+  private static void sectionMeta(Opts o, Framework fw, Backend backend,
+      Map<Model, Double> plainMs) {
     System.out.println();
     System.out.println("== 2. One meta-iteration per estimator, as a ratio to a plain step ==");
     System.out.println("Meta-Weight-Net problem: classifier + weighting net 1-100-1 (sigmoid),"
@@ -766,7 +850,7 @@ public final class PerfBench {
         + " i.e. per window). Median over measured meta-iterations after "
         + (o.quick ? 1 : 2) + " warm-up ones; at most " + fmt0(o.metaSeconds) + " s each.");
     Load load = new Load();
-    for (Model m : Model.values()) {
+    for (Model m : o.models) {
       double plain = plainMs.get(m);
       System.out.println();
       System.out.printf(Locale.ROOT, "%s, plain step %.2f ms%n", m.label(256), plain);
@@ -774,6 +858,9 @@ public final class PerfBench {
           "n", "meta ms", "meta/plain", "inner ms", "(in+meta/T)", "");
       List<String> refused = new ArrayList<>();
       for (String name : fw.registry().names()) {
+        if (!o.estimators.isEmpty() && !o.estimators.contains(name)) {
+          continue;
+        }
         MetaTiming t = timeMeta(o, fw, m, name, Kind.MWN);
         printMeta(t, name, plain);
         if (t.refused() != null && !t.refused().startsWith(TIMED_OUT)) {
@@ -787,11 +874,51 @@ public final class PerfBench {
           printMeta(timeMeta(o, fw, m, name, Kind.WD), name + " (wd)", plain);
         }
       }
+      printFloor(o, backend, m, plain);
     }
     System.out.println("meta/plain = meta-iteration (estimator + outer Adam step) / plain step;"
         + " inner ms = the MWN inner update (weighting net included); (in+meta/T) = amortised"
         + " cost of a training step with meta-learning, as a multiple of a plain step");
     System.out.println(load.describe());
+  }
+
+  /**
+   * The evaluations EvoGrad and one-step cannot avoid, timed alone on the same MWN graphs: what a
+   * meta-iteration would cost with no vector work and no overhead at all.
+   */
+  private static void printFloor(Opts o, Backend backend, Model m, double plain) {
+    CompiledProblem c = CompiledProblem.compile(mwnProblem(m, 256, 1), backend);
+    Data in = new Data(m, 8, 11);
+    Data out = new Data(m, 4, 97);
+    INDArray theta = c.initialTheta(42);
+    INDArray lambda = c.initialLambda(42);
+    INDArray g = c.thetaLayout().zeros();
+    Runnable inTheta = () -> c.evaluateInto(Level.INNER, theta, lambda, in.next(), Wrt.THETA, g);
+    Runnable inLambda = () -> c.evaluate(Level.INNER, theta, lambda, in.next(), Wrt.LAMBDA);
+    Runnable outTheta = () -> c.evaluateInto(Level.OUTER, theta, lambda, out.next(), Wrt.THETA, g);
+    warmUp(o, () -> {
+      inTheta.run();
+      inLambda.run();
+      outTheta.run();
+    });
+    int n = m == Model.MLP ? (o.quick ? 20 : 100) : (o.quick ? 3 : 10);
+    // Interleaved, so that a change in the machine's load hits the three alike.
+    double[][] t = new double[3][n];
+    Runnable[] evals = {inTheta, inLambda, outTheta};
+    for (int i = 0; i < n; i++) {
+      for (int k = 0; k < 3; k++) {
+        long t0 = System.nanoTime();
+        evals[k].run();
+        t[k][i] = (System.nanoTime() - t0) / 1e6;
+      }
+    }
+    double a = median(t[0]);
+    double b = median(t[1]);
+    double z = median(t[2]);
+    System.out.printf(Locale.ROOT, "evaluations alone (median ms): inner ∇θ %.2f, inner ∇λ %.2f,"
+        + " outer ∇θ %.2f. Floor with no vector work or overhead: evograd K=2 = 2·∇λ + outer"
+        + " = %.2f ms (%.2fx plain); one-step = inner ∇θ + outer + 2·∇λ = %.2f ms (%.2fx plain)%n",
+        a, b, z, 2 * b + z, (2 * b + z) / plain, a + z + 2 * b, (a + z + 2 * b) / plain);
   }
 
   private static final String TIMED_OUT = "timed out";
@@ -975,7 +1102,9 @@ public final class PerfBench {
     System.out.println("JFR jdk.ExecutionSample (thread in Java) and jdk.NativeMethodSample"
         + " (thread in a native call) every 10 ms, benchmark thread only. 'ND4J op' = native"
         + " frames named exec* (libnd4j op execution, the kernels; OpenMP workers are not JVM"
-        + " threads and are not sampled); 'ND4J other native' = other native ND4J/JavaCPP calls"
+        + " threads and are not sampled); BLAS = native cblas_* calls (ND4J's BLAS wrapper:"
+        + " the estimators' axpy and dot, kernels too); 'ND4J other native' = other native"
+        + " ND4J/JavaCPP calls"
         + " (allocation, shape info); Java = everything else (SameDiff bookkeeping, our glue, JDK).");
     Load load = new Load();
     double seconds = o.quick ? 3 : 15;
@@ -998,13 +1127,14 @@ public final class PerfBench {
       warmUp(o, () -> run.step(d.next(), out::next));
       rows.add(profile("mwn MLP " + est, () -> run.step(d.next(), out::next), seconds));
     }
-    System.out.printf(Locale.ROOT, "%-22s %8s %8s %10s %12s %8s %8s  %s%n", "workload", "samples",
-        "ND4J op", "ND4J other", "Java", "GC", "outside", "top frames outside ND4J ops");
+    System.out.printf(Locale.ROOT, "%-22s %8s %8s %7s %10s %12s %8s %8s  %s%n", "workload",
+        "samples", "ND4J op", "BLAS", "ND4J other", "Java", "GC", "outside",
+        "top frames outside the kernels");
     for (String[] r : rows) {
       System.out.println(String.join(" ", r));
     }
-    System.out.println("outside = 1 - ND4J op share: time the thread is not inside a libnd4j op"
-        + " call; GC = collector time / wall time in the window (from GC MXBeans)");
+    System.out.println("outside = 1 - ND4J op - BLAS share: time the thread is not inside a"
+        + " libnd4j op or BLAS kernel; GC = collector time / wall time in the window (from GC MXBeans)");
     System.out.println(load.describe());
   }
 
@@ -1029,6 +1159,7 @@ public final class PerfBench {
     double wallMs = (System.nanoTime() - t0) / 1e6;
     double gcShare = (gcMillis() - gc0) / wallMs;
     int op = 0;
+    int blas = 0;
     int otherNative = 0;
     int java = 0;
     Map<String, Integer> outside = new TreeMap<>();
@@ -1054,6 +1185,10 @@ public final class PerfBench {
         op++;
         continue;
       }
+      if (isNative && cls.startsWith("org.bytedeco.openblas") && method.startsWith("cblas_")) {
+        blas++;
+        continue;
+      }
       if (isNative) {
         otherNative++;
       } else {
@@ -1063,7 +1198,7 @@ public final class PerfBench {
       outside.merge(key, 1, Integer::sum);
     }
     Files.deleteIfExists(file);
-    int n = op + otherNative + java;
+    int n = op + blas + otherNative + java;
     StringBuilder topFrames = new StringBuilder();
     outside.entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue()).limit(4)
         .forEach(en -> topFrames.append(en.getKey()).append(' ')
@@ -1072,10 +1207,11 @@ public final class PerfBench {
       String.format(Locale.ROOT, "%-22s", label),
       String.format(Locale.ROOT, "%8d", n),
       String.format(Locale.ROOT, "%8s", pct(op, n)),
+      String.format(Locale.ROOT, "%7s", pct(blas, n)),
       String.format(Locale.ROOT, "%10s", pct(otherNative, n)),
       String.format(Locale.ROOT, "%12s", pct(java, n)),
       String.format(Locale.ROOT, "%8s", String.format(Locale.ROOT, "%.1f%%", 100 * gcShare)),
-      String.format(Locale.ROOT, "%8s", pct(n - op, n)),
+      String.format(Locale.ROOT, "%8s", pct(n - op - blas, n)),
       " " + steps + " steps; " + topFrames
     };
   }

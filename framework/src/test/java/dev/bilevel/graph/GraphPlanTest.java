@@ -186,6 +186,28 @@ class GraphPlanTest {
   }
 
   @Test
+  @DisplayName("read θ's current values when the same buffer comes back changed in place")
+  void sameThetaBufferWithNewValues() {
+    CompiledProblem c = CompiledProblem.compile(problem());
+    INDArray theta = c.initialTheta(2);
+    INDArray lambda = c.initialLambda(2);
+    INDArray other = c.initialTheta(5);
+    Batch b = batch(6, 3);
+    INDArray buffer = Nd4j.zeros(DataType.DOUBLE, theta.length());
+    Evaluation first = c.evaluateInto(Level.INNER, theta, lambda, b, Wrt.BOTH, buffer);
+    double firstValue = first.value();
+
+    theta.assign(other); // same objects, new contents
+    lambda.muli(1.5);
+    Evaluation second = c.evaluateInto(Level.INNER, theta, lambda, b, Wrt.BOTH, buffer);
+    Evaluation fresh = c.evaluate(Level.INNER, other.dup(), lambda.dup(), b, Wrt.BOTH);
+
+    assertThat(second.value()).isEqualTo(fresh.value()).isNotEqualTo(firstValue);
+    assertClose(buffer, fresh.gradTheta());
+    assertClose(second.gradLambda(), fresh.gradLambda());
+  }
+
+  @Test
   @DisplayName("write ∇θ into a buffer and still return ∇λ when both are asked for")
   void evaluateIntoWithBothGradients() {
     CompiledProblem c = CompiledProblem.compile(problem());
