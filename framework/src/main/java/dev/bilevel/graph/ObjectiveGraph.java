@@ -351,30 +351,29 @@ final class ObjectiveGraph {
 
   private INDArray flatten(Map<String, INDArray> grads, ParameterLayout layout, boolean theta,
       INDArray into) {
-    INDArray flat = into == null ? layout.zeros() : into;
-    // A reused buffer keeps its views; a fresh one needs them once anyway.
-    INDArray[] views = into == null ? null : gradViews.of(into, layout);
+    // ∇λ goes through a small kept scratch vector, whose views are made once, and leaves as one
+    // copy: callers may keep it (EvoGrad keeps K of them). ∇θ without a buffer from the caller
+    // gets a fresh vector and fresh views, so that no θ-sized scratch stays alive.
+    Views views = into != null ? gradViews : theta ? new Views(true) : lambdaScratch;
+    INDArray flat = into != null ? into : theta ? layout.zeros() : views.scratch(layout);
+    INDArray[] slices = views.of(flat, layout);
     for (int i = 0; i < bound.size(); i++) {
       Bound b = bound.get(i);
       if (b.theta != theta) {
         continue;
       }
       INDArray g = grads.get(b.var);
-      INDArray slice = views != null ? views[i]
-          : layout.slice(flat, b.entry).reshape(b.entry.spec().shape());
       if (g != null) {
-        slice.assign(g);
-      } else if (into != null) {
-        slice.assign(0);
+        slices[i].assign(g);
+      } else {
+        slices[i].assign(0);
       }
     }
-    if (into != null) {
-      // Entries this objective never binds have zero gradient; a reused buffer must say so.
-      for (INDArray unbound : gradViews.unbound()) {
-        unbound.assign(0);
-      }
+    // Entries this objective never binds have zero gradient; a reused buffer must say so.
+    for (INDArray unbound : views.unbound()) {
+      unbound.assign(0);
     }
-    return flat;
+    return into != null || theta ? flat : flat.dup();
   }
 
   /**
@@ -418,11 +417,20 @@ final class ObjectiveGraph {
     List<INDArray> unbound() {
       return unbound;
     }
+
+    /** A vector of the layout's size kept for this cache's lifetime. */
+    INDArray scratch(ParameterLayout layout) {
+      if (flat == null) {
+        of(layout.zeros(), layout);
+      }
+      return flat;
+    }
   }
 
   private final Views thetaViews = new Views(true);
   private final Views lambdaViews = new Views(false);
   private final Views gradViews = new Views(true);
+  private final Views lambdaScratch = new Views(false);
 
   private Set<ParameterLayout.Entry> boundEntries(boolean theta) {
     Set<ParameterLayout.Entry> s = theta ? boundTheta : boundLambda;
