@@ -185,6 +185,42 @@ class GraphPlanTest {
     assertClose(buffer, fresh.gradTheta());
   }
 
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0} input channel(s), stride {1}, padding {2}")
+  @org.junit.jupiter.params.provider.CsvSource({"1, 1, 1", "2, 2, 1", "3, 1, 0"})
+  @DisplayName("plan a first convolution's backward without the input gradient, to SameDiff's values")
+  void firstConvolutionSkipsTheInputGradient(int channels, int stride, int padding) {
+    BilevelProblem p = Bilevel.problem("cnn").dtype(DataType.DOUBLE)
+        .input("x", -1, 7, 7, channels).input("y", -1, 3)
+        .inner("net", n -> n.layout(dev.bilevel.blocks.ImageLayout.NHWC)
+            .conv2d(channels, 4, 3, stride, padding).relu().conv2d(4, 5, 3).globalAvgPool()
+            .dense(5, 3))
+        .metaParams("s", g -> g.param("s", Init.constant(0.7), 1))
+        .innerObjective(f -> f.meanCrossEntropy(f.inner("net").apply(f.input("x"))
+            .mul(f.meta("s").param("s")), f.input("y")))
+        .outerObjective(f -> f.meanCrossEntropy(f.inner("net").apply(f.input("x")), f.input("y")))
+        .innerOptimizer(Sgd.of(0.1)).outerOptimizer(Adam.of(0.01))
+        .build();
+    CompiledProblem replay = CompiledProblem.compile(p);
+    CompiledProblem sameDiff = CompiledProblem.compile(p, Backends.current(), Executor.SAMEDIFF);
+    INDArray theta = replay.initialTheta(4);
+    INDArray lambda = replay.initialLambda(4);
+    Nd4j.getRandom().setSeed(3);
+    Batch b = Batch.of(Map.of("x", Nd4j.randn(DataType.DOUBLE, 6, 7, 7, channels),
+        "y", Nd4j.eye(6).getColumns(0, 1, 2).castTo(DataType.DOUBLE)));
+
+    Evaluation planned = replay.evaluate(Level.INNER, theta, lambda, b, Wrt.BOTH);
+    Evaluation reference = sameDiff.evaluate(Level.INNER, theta, lambda, b, Wrt.BOTH);
+
+    assertThat(replay.graph(Level.INNER).plans()).hasSize(1);
+    // One of the two convolutions: the second one's input gradient feeds the first one.
+    assertThat(replay.graph(Level.INNER).plans().get(0).rewrites())
+        .filteredOn(r -> r.endsWith(": weight and bias gradients only")).hasSize(1);
+    assertThat(planned.value()).isCloseTo(reference.value(),
+        org.assertj.core.data.Offset.offset(1e-12));
+    assertClose(planned.gradTheta(), reference.gradTheta());
+    assertClose(planned.gradLambda(), reference.gradLambda());
+  }
+
   @Test
   @DisplayName("read θ's current values when the same buffer comes back changed in place")
   void sameThetaBufferWithNewValues() {
