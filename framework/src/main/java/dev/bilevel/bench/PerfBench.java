@@ -837,8 +837,9 @@ public final class PerfBench {
   // ------------------------------------------------------------------- 2. meta-iterations
 
   /** Timing of one estimator on one problem. */
+  /** plainMs: the plain step measured alternately with this estimator's steps. */
   record MetaTiming(String estimator, int window, double metaMs, double innerMs, int metas,
-      String refused) {}
+      double plainMs, String refused) {}
 
   private static void sectionMeta(Opts o, Framework fw, Backend backend,
       Map<Model, Double> plainMs) {
@@ -853,9 +854,11 @@ public final class PerfBench {
     for (Model m : o.models) {
       double plain = plainMs.get(m);
       System.out.println();
-      System.out.printf(Locale.ROOT, "%s, plain step %.2f ms%n", m.label(256), plain);
-      System.out.printf(Locale.ROOT, "%-20s %6s %6s %12s %10s %10s %12s %s%n", "estimator", "T",
-          "n", "meta ms", "meta/plain", "inner ms", "(in+meta/T)", "");
+      System.out.printf(Locale.ROOT, "%s, plain step %.2f ms in section 1; the ratios below use"
+          + " the plain step measured alternately with each estimator (last column)%n",
+          m.label(256), plain);
+      System.out.printf(Locale.ROOT, "%-20s %6s %6s %12s %10s %10s %12s %10s%n", "estimator", "T",
+          "n", "meta ms", "meta/plain", "inner ms", "(in+meta/T)", "plain ms");
       List<String> refused = new ArrayList<>();
       for (String name : fw.registry().names()) {
         if (!o.estimators.isEmpty() && !o.estimators.contains(name)) {
@@ -874,9 +877,10 @@ public final class PerfBench {
           printMeta(timeMeta(o, fw, m, name, Kind.WD), name + " (wd)", plain);
         }
       }
-      printFloor(o, backend, m, plain);
+      printFloor(o, fw, backend, m);
     }
-    System.out.println("meta/plain = meta-iteration (estimator + outer Adam step) / plain step;"
+    System.out.println("meta/plain = meta-iteration (estimator + outer Adam step) / plain step,"
+        + " the plain step taken alternately with the estimator's steps;"
         + " inner ms = the MWN inner update (weighting net included); (in+meta/T) = amortised"
         + " cost of a training step with meta-learning, as a multiple of a plain step");
     System.out.println(load.describe());
@@ -886,7 +890,7 @@ public final class PerfBench {
    * The evaluations EvoGrad and one-step cannot avoid, timed alone on the same MWN graphs: what a
    * meta-iteration would cost with no vector work and no overhead at all.
    */
-  private static void printFloor(Opts o, Backend backend, Model m, double plain) {
+  private static void printFloor(Opts o, Framework fw, Backend backend, Model m) {
     CompiledProblem c = CompiledProblem.compile(mwnProblem(m, 256, 1), backend);
     Data in = new Data(m, 8, 11);
     Data out = new Data(m, 4, 97);
@@ -896,17 +900,22 @@ public final class PerfBench {
     Runnable inTheta = () -> c.evaluateInto(Level.INNER, theta, lambda, in.next(), Wrt.THETA, g);
     Runnable inLambda = () -> c.evaluate(Level.INNER, theta, lambda, in.next(), Wrt.LAMBDA);
     Runnable outTheta = () -> c.evaluateInto(Level.OUTER, theta, lambda, out.next(), Wrt.THETA, g);
+    TrainingRun plainRun = fw.trainer().start(plainProblem(m, 256), 42,
+        fw.registry().get(FirstOrder.NAME));
+    Data plainData = new Data(m, 8, 1);
+    Runnable plainStep = () -> plainRun.step(plainData.next(), () -> null);
     warmUp(o, () -> {
+      plainStep.run();
       inTheta.run();
       inLambda.run();
       outTheta.run();
     });
     int n = m == Model.MLP ? (o.quick ? 20 : 100) : (o.quick ? 3 : 10);
     // Interleaved, so that a change in the machine's load hits the three alike.
-    double[][] t = new double[3][n];
-    Runnable[] evals = {inTheta, inLambda, outTheta};
+    double[][] t = new double[4][n];
+    Runnable[] evals = {inTheta, inLambda, outTheta, plainStep};
     for (int i = 0; i < n; i++) {
-      for (int k = 0; k < 3; k++) {
+      for (int k = 0; k < 4; k++) {
         long t0 = System.nanoTime();
         evals[k].run();
         t[k][i] = (System.nanoTime() - t0) / 1e6;
@@ -915,10 +924,11 @@ public final class PerfBench {
     double a = median(t[0]);
     double b = median(t[1]);
     double z = median(t[2]);
-    System.out.printf(Locale.ROOT, "evaluations alone (median ms): inner ∇θ %.2f, inner ∇λ %.2f,"
-        + " outer ∇θ %.2f. Floor with no vector work or overhead: evograd K=2 = 2·∇λ + outer"
+    double plain = median(t[3]);
+    System.out.printf(Locale.ROOT, "evaluations alone, alternating with a plain step (median ms):"
+        + " plain step %.2f, inner ∇θ %.2f, inner ∇λ %.2f, outer ∇θ %.2f. Floor with no vector work or overhead: evograd K=2 = 2·∇λ + outer"
         + " = %.2f ms (%.2fx plain); one-step = inner ∇θ + outer + 2·∇λ = %.2f ms (%.2fx plain)%n",
-        a, b, z, 2 * b + z, (2 * b + z) / plain, a + z + 2 * b, (a + z + 2 * b) / plain);
+        plain, a, b, z, 2 * b + z, (2 * b + z) / plain, a + z + 2 * b, (a + z + 2 * b) / plain);
   }
 
   private static final String TIMED_OUT = "timed out";
@@ -931,9 +941,10 @@ public final class PerfBench {
           timedOut ? t.refused().substring(TIMED_OUT.length() + 2) : t.refused());
       return;
     }
-    double perStep = (t.innerMs() + t.metaMs() / t.window()) / plain;
-    System.out.printf(Locale.ROOT, "%-20s %6d %6d %12.2f %9.2fx %10.2f %11.2fx%n", name,
-        t.window(), t.metas(), t.metaMs(), t.metaMs() / plain, t.innerMs(), perStep);
+    double p = t.plainMs();
+    double perStep = (t.innerMs() + t.metaMs() / t.window()) / p;
+    System.out.printf(Locale.ROOT, "%-20s %6d %6d %12.2f %9.2fx %10.2f %11.2fx %10.2f%n", name,
+        t.window(), t.metas(), t.metaMs(), t.metaMs() / p, t.innerMs(), perStep, p);
   }
 
   private static MetaTiming timeMeta(Opts o, Framework fw, Model m, String name, Kind kind) {
@@ -942,15 +953,27 @@ public final class PerfBench {
     int warmMetas = o.quick ? 1 : 2;
     int wantMetas = o.quick ? 2 : (m == Model.MLP ? 10 : 5);
     TrainingRun run = fw.trainer().start(kind.problem(m, 256, window), 42, est);
+    // A plain step before every step of the estimator: this machine's speed drifts by tens of
+    // percent within minutes, so the ratio compares steps taken in the same seconds.
+    TrainingRun plainRun = fw.trainer().start(plainProblem(m, 256), 42,
+        fw.registry().get(FirstOrder.NAME));
+    Data plainData = new Data(m, 8, 1);
     Data inner = new Data(m, 8, 11);
     Data outer = new Data(m, 4, 97);
     List<Double> meta = new ArrayList<>();
     List<Double> in = new ArrayList<>();
+    List<Double> plain = new ArrayList<>();
     int metas = 0;
     long deadline = System.nanoTime() + (long) ((o.metaSeconds + o.warmupSeconds) * 1e9);
     try {
-      warmUp(o, () -> run.step(inner.next(), outer::next));
+      warmUp(o, () -> {
+        plainRun.step(plainData.next(), () -> null);
+        run.step(inner.next(), outer::next);
+      });
       while (meta.size() < wantMetas && System.nanoTime() < deadline) {
+        long t0 = System.nanoTime();
+        plainRun.step(plainData.next(), () -> null);
+        plain.add((System.nanoTime() - t0) / 1e6);
         StepEvent ev = run.step(inner.next(), outer::next);
         if (ev.metaUpdated()) {
           metas++;
@@ -963,14 +986,15 @@ public final class PerfBench {
         }
       }
     } catch (RuntimeException e) {
-      return new MetaTiming(name, window, Double.NaN, Double.NaN, 0,
+      return new MetaTiming(name, window, Double.NaN, Double.NaN, 0, Double.NaN,
           e.getClass().getSimpleName() + ": " + e.getMessage());
     }
     if (meta.isEmpty()) {
-      return new MetaTiming(name, window, Double.NaN, Double.NaN, 0,
+      return new MetaTiming(name, window, Double.NaN, Double.NaN, 0, Double.NaN,
           TIMED_OUT + ": no measured meta-iteration within " + fmt0(o.metaSeconds) + " s");
     }
-    return new MetaTiming(name, window, median(meta), median(in), meta.size(), null);
+    return new MetaTiming(name, window, median(meta), median(in), meta.size(), median(plain),
+        null);
   }
 
   /** Untimed steps for the configured warm-up time. */
