@@ -45,11 +45,17 @@ public interface ObjectiveContext {
     return sd().constant(Nd4j.scalar(dtype(), value));
   }
 
-  /** Cross-entropy of each sample: −Σ_c y_c log softmax(logits)_c, shape [batch]. */
+  /**
+   * Cross-entropy of each sample, −Σ_c y_c log softmax(logits)_c, shape [batch], computed as
+   * log Σ_c exp(z_c) − Σ_c y_c z_c with z = logits − max(logits): finite for any finite logits.
+   * ND4J 1.0.0-M2.1's log_softmax is log(softmax), which is −∞ once a logit is about 104 below the
+   * largest in FP32 (745 in FP64), and 0·(−∞) in −Σ y log p then makes the loss NaN. The max is a
+   * constant shift, so no gradient flows through it.
+   */
   default SDVariable perSampleCrossEntropy(SDVariable logits, SDVariable oneHot) {
-    // logSoftmax(x, dim) fails to build in M2.1 ("Error setting property"); the default is the last axis.
-    SDVariable logp = sd().nn().logSoftmax(logits);
-    return logp.mul(oneHot).sum(1).neg();
+    SDVariable z = logits.sub(stopGradient(logits.max(true, 1)));
+    SDVariable logSumExp = sd().math().log(sd().math().exp(z).sum(true, 1)).reshape(-1);
+    return logSumExp.sub(z.mul(oneHot).sum(1));
   }
 
   /** Mean cross-entropy over the batch. */
