@@ -144,6 +144,52 @@ class MwnProblemTest {
     }
   }
 
+  /**
+   * Cross-entropy stays finite and exact when logits differ by far more than ≈ 104 (where ND4J
+   * M2.1's logSoftmax underflows to −∞ in float32 and −Σ y log p became NaN, killing one-step runs
+   * with 100 meta images per class; docs/mwn.md): the inner per-sample losses against log Σ exp −
+   * logit_y by hand, the outer loss and every gradient finite.
+   */
+  @Test
+  void crossEntropyIsFiniteAndExactForWidelySpreadLogits() {
+    var backend = Nd4jBackend.start();
+    CompiledProblem p = CompiledProblem.compile(problem(Weighting.NORMALISED), backend);
+    INDArray theta = p.initialTheta(3).muli(20);
+    INDArray lambda = p.initialLambda(4);
+    Batch b = batch(new SplittableRandom(5), B);
+    Map<String, INDArray> out = p.outputs(Level.INNER, theta, lambda, b, "logits", "losses");
+    double[] logits = vec(out.get("logits"));
+    double[] l = vec(out.get("losses"));
+    double[] y = vec(b.get("y"));
+    double spread = 0;
+    for (int i = 0; i < B; i++) {
+      double max = Double.NEGATIVE_INFINITY;
+      double min = Double.POSITIVE_INFINITY;
+      int label = 0;
+      for (int k = 0; k < C; k++) {
+        max = Math.max(max, logits[i * C + k]);
+        min = Math.min(min, logits[i * C + k]);
+        label = y[i * C + k] > 0.5 ? k : label;
+      }
+      spread = Math.max(spread, max - min);
+      double sum = 0;
+      for (int k = 0; k < C; k++) {
+        sum += Math.exp(logits[i * C + k] - max);
+      }
+      double expected = max + Math.log(sum) - logits[i * C + label];
+      assertThat(l[i]).as("loss of sample %d", i).isCloseTo(expected, within(1e-5 * Math.max(1, expected)));
+    }
+    assertThat(spread).as("the test reaches the regime where logSoftmax underflowed").isGreaterThan(200);
+    for (Level level : new Level[] {Level.INNER, Level.OUTER}) {
+      Evaluation e = p.evaluate(level, theta, lambda, b, Wrt.THETA);
+      assertThat(e.value()).as("%s loss", level).isFinite();
+      assertThat(java.util.Arrays.stream(vec(e.gradTheta())).allMatch(Double::isFinite)).as("%s dθ finite", level)
+          .isTrue();
+    }
+    assertThat(java.util.Arrays.stream(vec(p.evaluate(Level.INNER, theta, lambda, b, Wrt.BOTH).gradLambda()))
+        .allMatch(Double::isFinite)).as("dλ finite").isTrue();
+  }
+
   @Test
   void effectiveSampleFractionAndCorrelationOnHandCases() {
     assertThat(MwnExperiment.effectiveSampleFraction(new double[] {0.3, 0.3, 0.3, 0.3})).isCloseTo(1, within(1e-12));
