@@ -5,6 +5,8 @@
 # resumed (a finished one only has its report rewritten).
 #   bash plugins-mwn/scripts/long-comparison.sh [OUT] [SETTING...]
 # Settings: unif40 flip40 clean lt100 (default: all four). SEEDS="1 2 3" by default.
+# EXTRA_OPTS adds options to every setting, e.g. EXTRA_OPTS="--meta-per-class 100" (the noisy-label
+# reference's meta-set size; docs/mwn.md); the check then needs -Dmwn.long.extra="<the same options>".
 # The claims are then checked (without rerunning anything finished) by
 #   mvn -o -Plong test -pl plugins-mwn -Dtest=MwnLongComparisonTest -Dmwn.long.dir=$(realpath OUT)
 # whose settings (MwnLongComparisonTest.SETTINGS) must stay in step with the ones below.
@@ -32,7 +34,7 @@ for seed in "${SEED_LIST[@]}"; do
     echo "== $s seed $seed: ./bilevel run mwn ${opts[*]} --compare plain,one-step,evograd --seeds $seed --out $dir ${resume[*]}"
     start=$(date +%s)
     "$ROOT/bilevel" run mwn "${opts[@]}" --compare plain,one-step,evograd --seeds "$seed" --out "$dir" \
-      "${resume[@]}" ${NO_PROGRESS:+--no-progress}
+      "${resume[@]}" ${NO_PROGRESS:+--no-progress} ${EXTRA_OPTS:-}
     echo "== $s seed $seed: $(( $(date +%s) - start )) s"
   done
 done

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * folder is only read, a partial one is resumed, a missing one is run. {@code
  * plugins-mwn/scripts/long-comparison.sh} runs the same folders with the same options (keep the two in
  * step), so running the script first leaves this test only the checking. About 6 minutes per
- * (setting, seed) on the 2-core machine.
+ * (setting, seed) on the 2-core machine. {@code -Dmwn.long.extra} adds options to every setting, as the
+ * script's {@code EXTRA_OPTS} does.
  */
 @Tag("long")
 class MwnLongComparisonTest {
@@ -41,6 +42,12 @@ class MwnLongComparisonTest {
     String d = System.getProperty("mwn.long.dir");
     // Surefire runs in the module directory; the script's default is relative to the repository root.
     return d != null && !d.isBlank() ? Path.of(d) : Path.of("..", "runs", "mwn-long");
+  }
+
+  /** Options added to every setting, as the script's EXTRA_OPTS: {@code -Dmwn.long.extra="--meta-per-class 100"}. */
+  private static List<String> extraOptions() {
+    String e = System.getProperty("mwn.long.extra", "").trim();
+    return e.isEmpty() ? List.of() : List.of(e.split("\\s+"));
   }
 
   private static List<Long> seeds() {
@@ -60,6 +67,7 @@ class MwnLongComparisonTest {
       Path out = dir().resolve(setting).resolve("s" + seed);
       List<String> args = new ArrayList<>(List.of("run", "mwn"));
       args.addAll(SETTINGS.get(setting));
+      args.addAll(extraOptions());
       args.addAll(List.of("--compare", METHODS, "--seeds", Long.toString(seed), "--out", out.toString(),
           "--no-progress"));
       if (Files.exists(out.resolve("provenance.json"))) {
