@@ -419,15 +419,8 @@ final class GraphPlan {
     INDArray w = ins[1];
     INDArray eps = ins[2];
     // dL/dx = eps·wᵀ; dL/dw = xᵀ·eps
-    CustomOp mm = dx ? new Mmul(eps, w, false, true, false) : new Mmul(x, eps, true, false, false);
     INDArray out = dx ? take(x.dataType(), x.shape()) : take(w.dataType(), w.shape());
-    OpContext ctx = exec.buildContext();
-    ctx.setInputArrays(dx ? eps : x, dx ? w : eps);
-    ctx.setIArguments(mm.iArgs());
-    ctx.setTArguments(mm.tArgs());
-    ctx.setOutputArrays(out);
-    ops.add(() -> exec.exec(mm, ctx));
-    exec.exec(mm, ctx);
+    planAndRun(dx ? matmul(eps, w, false, true, out) : matmul(x, eps, true, false, out));
     rewrites.add(opNames.get(opNames.size() - 1) + ": one matmul");
     values.put(outNames.get(dx ? 0 : 1), out);
     own(outNames.get(dx ? 0 : 1), out);
@@ -444,8 +437,7 @@ final class GraphPlan {
     OpContext ctx = exec.buildContext();
     ctx.setInputArrays(ins[2], dx ? ins[1] : ins[0]); // dL/dx = ε·y, dL/dy = ε·x
     ctx.setOutputArrays(out);
-    ops.add(() -> exec.exec(mul, ctx));
-    exec.exec(mul, ctx);
+    planAndRun(() -> exec.exec(mul, ctx));
     rewrites.add(opNames.get(opNames.size() - 1) + ": one multiply");
     values.put(outNames.get(dx ? 0 : 1), out);
     own(outNames.get(dx ? 0 : 1), out);
@@ -526,12 +518,12 @@ final class GraphPlan {
     }
     if (c == 1) {
       // dW[(i, j), o] = Σ_rows patch[(i, j), row] · dOut[row, o]: one product for all taps.
-      run.add(matmul(patches.reshape('c', (long) kh * kw, rows), g2, false,
+      run.add(matmul(patches.reshape('c', (long) kh * kw, rows), g2, false, false,
           gradW.reshape('c', (long) kh * kw, oc)));
     } else {
       INDArray wTaps = gradW.reshape('c', (long) kh * kw, c, oc);
       for (int k = 0; k < taps.length; k++) {
-        run.add(matmul(blocks[k].reshape('c', rows, c), g2, true,
+        run.add(matmul(blocks[k].reshape('c', rows, c), g2, true, false,
             wTaps.get(NDArrayIndex.point(k), NDArrayIndex.all(), NDArrayIndex.all())));
       }
     }
@@ -540,12 +532,9 @@ final class GraphPlan {
       gradB = take(gradOut.dataType(), new long[] {oc});
       INDArray ones = Nd4j.ones(gradOut.dataType(), 1, rows);
       allocatedBytes += ones.length() * gradOut.dataType().width();
-      run.add(matmul(ones, g2, false, gradB.reshape('c', 1, oc)));
+      run.add(matmul(ones, g2, false, false, gradB.reshape('c', 1, oc)));
     }
-    for (Runnable r : run) {
-      ops.add(r);
-      r.run();
-    }
+    run.forEach(this::planAndRun);
     rewrites.add(opNames.get(opNames.size() - 1) + ": weight and bias gradients only");
     values.put(outNames.get(1), gradW);
     own(outNames.get(1), gradW);
@@ -556,9 +545,16 @@ final class GraphPlan {
     return true;
   }
 
-  /** out ← (aᵀ if transposeA, else a)·b, as a kept op context. */
-  private Runnable matmul(INDArray left, INDArray right, boolean transposeA, INDArray out) {
-    CustomOp mm = new Mmul(left, right, transposeA, false, false);
+  /** Adds an op to the plan and runs it once, as planning does for every op. */
+  private void planAndRun(Runnable op) {
+    ops.add(op);
+    op.run();
+  }
+
+  /** out ← op(left)·op(right), op = transpose where asked, as a kept op context. */
+  private Runnable matmul(INDArray left, INDArray right, boolean transposeA, boolean transposeB,
+      INDArray out) {
+    CustomOp mm = new Mmul(left, right, transposeA, transposeB, false);
     OpContext ctx = exec.buildContext();
     ctx.setInputArrays(left, right);
     ctx.setIArguments(mm.iArgs());
