@@ -175,8 +175,8 @@ final class ObjectiveGraph {
   Evaluation evaluate(INDArray theta, INDArray lambda, Batch batch, Wrt wrt, DataType dtype,
       ParameterLayout thetaLayout, ParameterLayout lambdaLayout, INDArray gradThetaInto,
       String... outputs) {
-    INDArray[] thetaIn = thetaViews.of(theta, thetaLayout);
-    INDArray[] lambdaIn = lambdaViews.of(lambda, lambdaLayout);
+    INDArray[] thetaIn = thetaViews.of(theta, thetaLayout).views();
+    INDArray[] lambdaIn = lambdaViews.of(lambda, lambdaLayout).views();
     for (int i = 0; i < bound.size(); i++) {
       Bound b = bound.get(i);
       b.array.assign(b.theta ? thetaIn[i] : lambdaIn[i]);
@@ -351,12 +351,24 @@ final class ObjectiveGraph {
 
   private INDArray flatten(Map<String, INDArray> grads, ParameterLayout layout, boolean theta,
       INDArray into) {
-    // ∇λ goes through a small kept scratch vector, whose views are made once, and leaves as one
-    // copy: callers may keep it (EvoGrad keeps K of them). ∇θ without a buffer from the caller
-    // gets a fresh vector and fresh views, so that no θ-sized scratch stays alive.
-    Views views = into != null ? gradViews : theta ? new Views(true) : lambdaScratch;
-    INDArray flat = into != null ? into : theta ? layout.zeros() : views.scratch(layout);
-    INDArray[] slices = views.of(flat, layout);
+    // ∇λ goes through a small kept scratch vector and leaves as one copy: callers may keep it
+    // (EvoGrad keeps K of them). ∇θ without a buffer from the caller gets a fresh vector and
+    // fresh views, so that no θ-sized scratch stays alive.
+    INDArray flat;
+    ViewSet set;
+    if (into != null) {
+      flat = into;
+      set = gradViews.of(into, layout);
+    } else if (theta) {
+      flat = layout.zeros();
+      set = viewsOf(flat, layout, true);
+    } else {
+      if (lambdaScratch == null) {
+        lambdaScratch = layout.zeros();
+      }
+      flat = lambdaScratch;
+      set = lambdaScratchViews.of(flat, layout);
+    }
     for (int i = 0; i < bound.size(); i++) {
       Bound b = bound.get(i);
       if (b.theta != theta) {
@@ -364,73 +376,68 @@ final class ObjectiveGraph {
       }
       INDArray g = grads.get(b.var);
       if (g != null) {
-        slices[i].assign(g);
+        set.views()[i].assign(g);
       } else {
-        slices[i].assign(0);
+        set.views()[i].assign(0);
       }
     }
     // Entries this objective never binds have zero gradient; a reused buffer must say so.
-    for (INDArray unbound : views.unbound()) {
+    for (INDArray unbound : set.unbound()) {
       unbound.assign(0);
     }
     return into != null || theta ? flat : flat.dup();
   }
 
+  /** Views of one flat vector: per bound variable (null for the other level), and the unbound. */
+  private record ViewSet(INDArray flat, INDArray[] views, List<INDArray> unbound) {}
+
+  private ViewSet viewsOf(INDArray v, ParameterLayout layout, boolean theta) {
+    INDArray[] made = new INDArray[bound.size()];
+    for (int i = 0; i < made.length; i++) {
+      Bound b = bound.get(i);
+      if (b.theta == theta) {
+        made[i] = layout.slice(v, b.entry).reshape(b.entry.spec().shape());
+      }
+    }
+    List<INDArray> zero = new ArrayList<>();
+    for (ParameterLayout.Entry e : layout.entries()) {
+      if (!boundEntries(theta).contains(e)) {
+        zero.add(layout.slice(v, e));
+      }
+    }
+    return new ViewSet(v, made, zero);
+  }
+
   /**
-   * Per-variable views of the last flat vector seen (θ, λ, or a reused ∇θ buffer), kept while
-   * callers pass the same vector: a view allocates a native shape buffer, and the training loop
-   * and the estimators pass the same buffers every step. The views read and write the vector's
-   * current contents, so reuse is exact; holding them keeps at most one vector alive.
+   * The views of the two vectors (θ, λ, or a reused ∇θ buffer) seen last, kept while callers pass
+   * them again: a view allocates a native shape buffer, and the training step and an estimator
+   * alternate between two buffers (θ and a candidate, θ and a shifted θ). The views read and write
+   * the vectors' current contents, so reuse is exact; holding them keeps at most two vectors alive.
    */
   private final class Views {
     private final boolean theta;
-    private INDArray flat;
-    private INDArray[] views;
-    private List<INDArray> unbound;
+    private ViewSet last;
+    private ViewSet before;
 
     Views(boolean theta) {
       this.theta = theta;
     }
 
-    INDArray[] of(INDArray v, ParameterLayout layout) {
-      if (v != flat) {
-        INDArray[] made = new INDArray[bound.size()];
-        for (int i = 0; i < made.length; i++) {
-          Bound b = bound.get(i);
-          if (b.theta == theta) {
-            made[i] = layout.slice(v, b.entry).reshape(b.entry.spec().shape());
-          }
-        }
-        List<INDArray> zero = new ArrayList<>();
-        for (ParameterLayout.Entry e : layout.entries()) {
-          if (!boundEntries(theta).contains(e)) {
-            zero.add(layout.slice(v, e));
-          }
-        }
-        views = made;
-        unbound = zero;
-        flat = v;
+    ViewSet of(INDArray v, ParameterLayout layout) {
+      if (last == null || last.flat() != v) {
+        ViewSet hit = before != null && before.flat() == v ? before : viewsOf(v, layout, theta);
+        before = last;
+        last = hit;
       }
-      return views;
-    }
-
-    List<INDArray> unbound() {
-      return unbound;
-    }
-
-    /** A vector of the layout's size kept for this cache's lifetime. */
-    INDArray scratch(ParameterLayout layout) {
-      if (flat == null) {
-        of(layout.zeros(), layout);
-      }
-      return flat;
+      return last;
     }
   }
 
   private final Views thetaViews = new Views(true);
   private final Views lambdaViews = new Views(false);
   private final Views gradViews = new Views(true);
-  private final Views lambdaScratch = new Views(false);
+  private final Views lambdaScratchViews = new Views(false);
+  private INDArray lambdaScratch;
 
   private Set<ParameterLayout.Entry> boundEntries(boolean theta) {
     Set<ParameterLayout.Entry> s = theta ? boundTheta : boundLambda;

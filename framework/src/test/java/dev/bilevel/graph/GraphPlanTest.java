@@ -248,6 +248,26 @@ class GraphPlanTest {
   }
 
   @Test
+  @DisplayName("read the right θ when callers alternate between buffers, changed in place")
+  void alternatingThetaBuffers() {
+    CompiledProblem c = CompiledProblem.compile(problem());
+    INDArray a = c.initialTheta(2);
+    INDArray b = c.initialTheta(5);
+    INDArray third = c.initialTheta(7);
+    INDArray lambda = c.initialLambda(2);
+    Batch batch = batch(6, 3);
+    c.evaluate(Level.INNER, a, lambda, batch, Wrt.THETA);
+    c.evaluate(Level.INNER, b, lambda, batch, Wrt.THETA);
+    c.evaluate(Level.INNER, third, lambda, batch, Wrt.THETA); // pushes a out of the views kept
+
+    b.addi(0.01);
+    for (INDArray theta : List.of(a, b, third, b)) {
+      assertThat(c.evaluate(Level.INNER, theta, lambda, batch, Wrt.THETA).value())
+          .isEqualTo(c.evaluate(Level.INNER, theta.dup(), lambda, batch, Wrt.THETA).value());
+    }
+  }
+
+  @Test
   @DisplayName("write ∇θ into a buffer and still return ∇λ when both are asked for")
   void evaluateIntoWithBothGradients() {
     CompiledProblem c = CompiledProblem.compile(problem());
