@@ -77,6 +77,23 @@ final class GraphPlan {
   private final Map<INDArray, INDArray> baseOf = new java.util.IdentityHashMap<>();
   private long allocatedBytes;
   private long requestedBytes;
+  // The graph's variable arrays (θ and λ slices), and every op-context input slot reading one:
+  // bind() points those slots at a caller's arrays instead of copying values into the graph's.
+  private final Map<INDArray, String> variableArrays = new java.util.IdentityHashMap<>();
+  private final Map<OpContext, INDArray[]> contextInputs = new java.util.IdentityHashMap<>();
+  private final Map<OpContext, INDArray[]> contextOutputs = new java.util.IdentityHashMap<>();
+  private final Map<String, List<Slot>> slots = new HashMap<>();
+  // Outputs a caller may have written straight into its own array: the one context slot that
+  // writes each, for outputs no planned op reads back. Filled on first use.
+  private final Map<String, Slot> outputSlots = new HashMap<>();
+  private final Map<String, INDArray> ownOutputs = new HashMap<>();
+  private final Map<String, INDArray> boundTo = new HashMap<>();
+  // Variables read other than through an op context's inputs (a legacy op's x, a view taken at
+  // planning time, an output): these always read the graph's own array.
+  private final Set<String> pinned = new HashSet<>();
+
+  /** One input of one kept op context. */
+  private record Slot(OpContext ctx, int index) {}
 
   private GraphPlan(OpExecutioner exec) {
     this.exec = exec;
@@ -97,6 +114,9 @@ final class GraphPlan {
         INDArray a = sd.getArrForVarName(v.getName());
         if (a != null) {
           plan.values.put(v.getName(), a);
+          if (t == VariableType.VARIABLE) {
+            plan.variableArrays.put(a, v.getName());
+          }
         }
       } else if (t == VariableType.PLACEHOLDER && phValues.containsKey(v.getName())) {
         INDArray buffer = phValues.get(v.getName()).dup('c');
@@ -145,7 +165,9 @@ final class GraphPlan {
       if (!plan.values.containsKey(o)) {
         throw new Unsupported("output '" + o + "' is not produced by the planned ops");
       }
+      plan.pin(plan.values.get(o));
     }
+    plan.collectSlots();
     return plan;
   }
 
@@ -229,7 +251,7 @@ final class GraphPlan {
     INDArray like = values.get(za.zeros().getInputsToOp().get(0));
     String out = sop.getOutputsOfOp().get(0);
     if (other != null && like != null && java.util.Arrays.equals(other.shape(), like.shape())
-        && other.dataType() == like.dataType()) {
+        && other.dataType() == like.dataType() && !variableArrays.containsKey(other)) {
       values.put(out, other);
       INDArray base = owned.remove(za.other());
       if (base != null) {
@@ -288,7 +310,7 @@ final class GraphPlan {
       return;
     }
     OpContext ctx = exec.buildContext();
-    ctx.setInputArrays(ins);
+    inputs(ctx, ins);
     INDArray[] outs;
     if (df instanceof CustomOp c) {
       ctx.setIArguments(c.iArgs());
@@ -296,17 +318,22 @@ final class GraphPlan {
       ctx.setBArguments(c.bArgs());
       ctx.setDArguments(c.dArgs());
       outs = allocate(exec.calculateOutputShape(c, ctx), outNames, sop);
-      ctx.setOutputArrays(outs);
+      outputs(ctx, outs);
       ops.add(() -> exec.exec(c, ctx));
       exec.exec(c, ctx);
     } else if (df instanceof ReduceOp r && (outs = declarableReduce(r, ins, ctx)) != null) {
       // planned and run by declarableReduce
     } else if (df instanceof Op o) {
       // Legacy ops read their shapes from x and y; the run itself takes them from the context.
+      // Their inputs stay the graph's arrays all the same: x and y are held by the op too.
+      for (INDArray in : ins) {
+        pin(in);
+      }
       o.setX(ins.length > 0 ? ins[0] : null);
       o.setY(ins.length > 1 ? ins[1] : null);
       outs = allocate(df.calculateOutputShape(), outNames, sop);
-      ctx.setOutputArrays(outs);
+      outputs(ctx, outs);
+      contextOutputs.remove(ctx); // and z stays where the op holds it
       ops.add(() -> exec.exec(o, ctx));
       exec.exec(o, ctx);
     } else {
@@ -386,7 +413,7 @@ final class GraphPlan {
         dims = new long[0]; // the legacy marker for "every dimension"
       }
       DynamicCustomOp twin = DynamicCustomOp.builder(name).build();
-      ctx.setInputArrays(ins[0]);
+      inputs(ctx, ins[0]);
       ctx.setIArguments(dims);
       ctx.setBArguments(r.isKeepDims());
       ((Op) r).setX(ins[0]);
@@ -395,16 +422,16 @@ final class GraphPlan {
       List<LongShapeDescriptor> shapes = exec.calculateOutputShape(twin, ctx);
       if (legacy == null || shapes == null || legacy.size() != 1 || shapes.size() != 1
           || !java.util.Arrays.equals(legacy.get(0).getShape(), shapes.get(0).getShape())) {
-        ctx.setInputArrays(ins);
+        inputs(ctx, ins);
         return null;
       }
       INDArray out = take(legacy.get(0).dataType(), legacy.get(0).getShape());
-      ctx.setOutputArrays(out);
+      outputs(ctx, out);
       exec.exec(twin, ctx);
       ops.add(() -> exec.exec(twin, ctx));
       return new INDArray[] {out};
     } catch (RuntimeException e) {
-      ctx.setInputArrays(ins);
+      inputs(ctx, ins);
       return null;
     }
   }
@@ -435,8 +462,8 @@ final class GraphPlan {
     INDArray out = take(ins[2].dataType(), ins[2].shape());
     DynamicCustomOp mul = DynamicCustomOp.builder("multiply").build();
     OpContext ctx = exec.buildContext();
-    ctx.setInputArrays(ins[2], dx ? ins[1] : ins[0]); // dL/dx = ε·y, dL/dy = ε·x
-    ctx.setOutputArrays(out);
+    inputs(ctx, ins[2], dx ? ins[1] : ins[0]); // dL/dx = ε·y, dL/dy = ε·x
+    outputs(ctx, out);
     planAndRun(() -> exec.exec(mul, ctx));
     rewrites.add(opNames.get(opNames.size() - 1) + ": one multiply");
     values.put(outNames.get(dx ? 0 : 1), out);
@@ -462,6 +489,7 @@ final class GraphPlan {
     INDArray x = ins[0];
     INDArray w = ins[1];
     INDArray gradOut = ins[bias ? 3 : 2];
+    pin(x); // its taps are views taken now
     // Reshapes below must be views of the buffers the earlier ops write.
     if (x.rank() != 4 || w.rank() != 4 || gradOut.rank() != 4 || gradOut.ordering() != 'c'
         || gradOut.elementWiseStride() != 1) {
@@ -545,6 +573,116 @@ final class GraphPlan {
     return true;
   }
 
+  /** Sets an op context's inputs, remembering them so that variable inputs can be rebound. */
+  private void inputs(OpContext ctx, INDArray... arrays) {
+    ctx.setInputArrays(arrays);
+    contextInputs.put(ctx, arrays.clone());
+  }
+
+  /** Marks a variable array as read other than through a context slot. */
+  private void pin(INDArray array) {
+    String var = variableArrays.get(array);
+    if (var != null) {
+      pinned.add(var);
+    }
+  }
+
+  /** Sets an op context's outputs, remembering them so that a kept output can be redirected. */
+  private void outputs(OpContext ctx, INDArray... arrays) {
+    ctx.setOutputArrays(arrays);
+    contextOutputs.put(ctx, arrays.clone());
+  }
+
+  private void collectSlots() {
+    contextInputs.forEach((ctx, arrays) -> {
+      for (int i = 0; i < arrays.length; i++) {
+        String var = variableArrays.get(arrays[i]);
+        if (var != null && !pinned.contains(var)) {
+          slots.computeIfAbsent(var, k -> new ArrayList<>()).add(new Slot(ctx, i));
+        }
+      }
+    });
+    // A planned output is redirectable when exactly one context slot writes its array and no
+    // context reads it back.
+    Set<INDArray> read = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    contextInputs.values().forEach(arrays -> read.addAll(java.util.Arrays.asList(arrays)));
+    Map<INDArray, List<Slot>> writers = new java.util.IdentityHashMap<>();
+    contextOutputs.forEach((ctx, arrays) -> {
+      for (int i = 0; i < arrays.length; i++) {
+        writers.computeIfAbsent(arrays[i], k -> new ArrayList<>()).add(new Slot(ctx, i));
+      }
+    });
+    for (Map.Entry<String, INDArray> e : values.entrySet()) {
+      List<Slot> w = writers.get(e.getValue());
+      if (w != null && w.size() == 1 && !read.contains(e.getValue())
+          && !variableArrays.containsKey(e.getValue())
+          && !placeholders.containsValue(e.getValue())) {
+        outputSlots.put(e.getKey(), w.get(0));
+        ownOutputs.put(e.getKey(), e.getValue());
+      }
+    }
+    contextInputs.clear();
+    contextOutputs.clear();
+  }
+
+  /**
+   * Has the op writing output {@code name} write into {@code array} (same shape and type,
+   * c-ordered, contiguous) from the next run on, or into the plan's own buffer again when
+   * {@code array} is null. Saves the copy out of a gradient the caller keeps in its own buffer.
+   * False, redirecting nothing, when that output is not written by a single op context or is
+   * read by a later op: then the caller copies it.
+   */
+  boolean redirect(String name, INDArray array) {
+    Slot slot = outputSlots.get(name);
+    if (slot == null) {
+      return false;
+    }
+    INDArray own = ownOutputs.get(name);
+    INDArray target = array == null ? own : array;
+    if (values.get(name) == target) {
+      return true;
+    }
+    if (target.ordering() != 'c' || target.elementWiseStride() != 1
+        || target.dataType() != own.dataType()
+        || !java.util.Arrays.equals(target.shape(), own.shape())) {
+      return false;
+    }
+    slot.ctx().setOutputArray(slot.index(), target);
+    values.put(name, target);
+    return true;
+  }
+
+  /**
+   * Points the ops reading variable {@code var} at {@code array} (same shape and type, c-ordered
+   * and contiguous) instead of the graph's own array, so a run reads a caller's θ or λ slice in
+   * place: copying θ in cost about 0.14 ms of a 1.3 ms MLP evaluation. Until the next bind the
+   * plan reads that array's current contents. False, binding nothing, when the variable is read
+   * some other way or the array does not fit: then the caller assigns the value to the graph's
+   * array, which those readers see.
+   */
+  boolean bind(String var, INDArray array) {
+    if (boundTo.get(var) == array) {
+      return true;
+    }
+    List<Slot> s = slots.get(var);
+    if (pinned.contains(var) || array.ordering() != 'c' || array.elementWiseStride() != 1) {
+      return false;
+    }
+    if (s == null) {
+      return true; // no op of this plan reads it
+    }
+    INDArray own = values.get(var);
+    if (own == null || own.dataType() != array.dataType()
+        || !java.util.Arrays.equals(own.shape(), array.shape())) {
+      return false;
+    }
+    for (Slot slot : s) {
+      slot.ctx().setInputArray(slot.index(), array);
+    }
+    boundTo.put(var, array);
+    return true;
+  }
+
   /** Adds an op to the plan and runs it once, as planning does for every op. */
   private void planAndRun(Runnable op) {
     ops.add(op);
@@ -556,10 +694,10 @@ final class GraphPlan {
       INDArray out) {
     CustomOp mm = new Mmul(left, right, transposeA, transposeB, false);
     OpContext ctx = exec.buildContext();
-    ctx.setInputArrays(left, right);
+    inputs(ctx, left, right);
     ctx.setIArguments(mm.iArgs());
     ctx.setTArguments(mm.tArgs());
-    ctx.setOutputArrays(out);
+    outputs(ctx, out);
     return () -> exec.exec(mm, ctx);
   }
 

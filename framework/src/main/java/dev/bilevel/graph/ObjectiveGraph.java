@@ -177,10 +177,6 @@ final class ObjectiveGraph {
       String... outputs) {
     INDArray[] thetaIn = thetaViews.of(theta, thetaLayout).views();
     INDArray[] lambdaIn = lambdaViews.of(lambda, lambdaLayout).views();
-    for (int i = 0; i < bound.size(); i++) {
-      Bound b = bound.get(i);
-      b.array.assign(b.theta ? thetaIn[i] : lambdaIn[i]);
-    }
     Map<String, INDArray> ph = placeholders(batch, dtype);
     List<String> outNames = new ArrayList<>();
     outNames.add(loss);
@@ -203,6 +199,26 @@ final class ObjectiveGraph {
     Map<String, INDArray> grads = Map.of();
     PlanKey key = replay && replayRefused == null ? planKey(ph, outNames, gradVars) : null;
     GraphPlan plan = key == null ? null : plans.get(key);
+    // A plan reads θ and λ where the caller keeps them; SameDiff reads the graph's own arrays.
+    for (int i = 0; i < bound.size(); i++) {
+      Bound b = bound.get(i);
+      INDArray in = b.theta ? thetaIn[i] : lambdaIn[i];
+      if (plan == null || !plan.bind(b.var, in)) {
+        b.array.assign(in);
+      }
+    }
+    if (plan != null && wrt.theta()) {
+      // ∇θ straight into the caller's buffer where the plan can; elsewhere flatten copies it.
+      INDArray[] into = gradThetaInto == null ? null
+          : gradViews.of(gradThetaInto, thetaLayout).views();
+      for (int i = 0; i < bound.size(); i++) {
+        Bound b = bound.get(i);
+        String g = b.theta ? gradNames.get(b.var) : null;
+        if (g != null) {
+          plan.redirect(g, into == null ? null : into[i]);
+        }
+      }
+    }
     if (plan != null) {
       Map<String, INDArray> r = plan.run(ph, planOutputs(outNames, gradVars));
       values = r;
@@ -375,6 +391,9 @@ final class ObjectiveGraph {
         continue;
       }
       INDArray g = grads.get(b.var);
+      if (g == set.views()[i]) {
+        continue; // the plan wrote it there
+      }
       if (g != null) {
         set.views()[i].assign(g);
       } else {

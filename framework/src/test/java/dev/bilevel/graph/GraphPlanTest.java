@@ -268,6 +268,66 @@ class GraphPlanTest {
   }
 
   @Test
+  @DisplayName("read θ in place where ops take it through their contexts, and copy it where a"
+      + " legacy op (the squared norm's square) holds the graph's own array")
+  void boundAndCopiedParametersBothReadRight() {
+    BilevelProblem p = Bilevel.problem("wd").dtype(DataType.DOUBLE)
+        .input("x", -1, 2, 6, 6).input("y", -1, 3)
+        .inner("net", n -> n.flatten().dense(72, 5).relu().dense(5, 3))
+        .metaParams("wd", m -> m.param("lambda", Init.constant(0.1), 1))
+        .innerObjective(f -> f.meanCrossEntropy(f.inner("net").apply(f.input("x")), f.input("y"))
+            .add(f.squaredNorm(f.inner("net")).mul(f.meta("wd").params().get(0).sum())))
+        .outerObjective(f -> f.meanCrossEntropy(f.inner("net").apply(f.input("x")),
+            f.input("y")))
+        .innerOptimizer(Sgd.of(0.1)).outerOptimizer(Adam.of(0.01))
+        .build();
+    CompiledProblem replay = CompiledProblem.compile(p, Backends.current(), true);
+    CompiledProblem reference = CompiledProblem.compile(p, Backends.current(), false);
+    INDArray a = replay.initialTheta(1);
+    INDArray b = replay.initialTheta(2);
+    INDArray lambda = replay.initialLambda(1);
+    Batch batch = batch(4, 1);
+    for (int round = 0; round < 3; round++) {
+      for (INDArray theta : List.of(a, b)) {
+        Evaluation got = replay.evaluate(Level.INNER, theta, lambda, batch, Wrt.BOTH);
+        Evaluation want = reference.evaluate(Level.INNER, theta, lambda, batch, Wrt.BOTH);
+        assertThat(got.value()).isCloseTo(want.value(), org.assertj.core.data.Offset.offset(1e-12));
+        assertClose(got.gradTheta(), want.gradTheta());
+        assertClose(got.gradLambda(), want.gradLambda());
+      }
+      a.muli(1.1);
+      lambda.addi(0.05);
+    }
+    assertThat(replay.graph(Level.INNER).replayRefused()).isNull();
+  }
+
+  @Test
+  @DisplayName("leave a ∇θ buffer alone once the caller stops passing it, and fill each buffer"
+      + " passed with its own evaluation's gradient")
+  void gradientBuffersAreNotWrittenLater() {
+    CompiledProblem c = CompiledProblem.compile(problem());
+    INDArray theta = c.initialTheta(3);
+    INDArray lambda = c.initialLambda(3);
+    INDArray first = Nd4j.zeros(DataType.DOUBLE, theta.length());
+    INDArray second = Nd4j.zeros(DataType.DOUBLE, theta.length());
+    Batch b1 = batch(6, 4);
+    Batch b2 = batch(6, 5);
+    for (int i = 0; i < 3; i++) { // until the request runs on a plan
+      c.evaluateInto(Level.INNER, theta, lambda, b1, Wrt.THETA, first);
+    }
+    INDArray kept = first.dup();
+
+    Evaluation fresh = c.evaluate(Level.INNER, theta, lambda, b2, Wrt.THETA);
+    c.evaluateInto(Level.INNER, theta, lambda, b2, Wrt.THETA, second);
+    Evaluation again = c.evaluate(Level.INNER, theta, lambda, b1, Wrt.THETA);
+
+    assertThat(first).isEqualTo(kept);
+    assertClose(second, fresh.gradTheta());
+    assertClose(again.gradTheta(), kept);
+    assertThat(fresh.gradTheta()).isNotEqualTo(kept);
+  }
+
+  @Test
   @DisplayName("write ∇θ into a buffer and still return ∇λ when both are asked for")
   void evaluateIntoWithBothGradients() {
     CompiledProblem c = CompiledProblem.compile(problem());
