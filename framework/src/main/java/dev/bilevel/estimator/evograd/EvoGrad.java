@@ -73,7 +73,7 @@ public final class EvoGrad implements HypergradientEstimator {
     for (int i = 0; i < k; i++) {
       INDArray eps = b.eps(i);
       noise(seeds[i], eps, b.mask);
-      b.candidate.assign(c.theta()).addi(eps);
+      c.theta().add(eps, b.candidate); // one pass, the same sums as assign-then-add
       Evaluation e = oracle.evaluate(Level.INNER, b.candidate, c.lambda(), c.innerBatch(),
           Wrt.LAMBDA);
       losses[i] = e.value();
