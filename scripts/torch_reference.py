@@ -7,10 +7,17 @@ random inputs with random one-hot labels, median over timed steps after warm-up.
   MLP  784-256-256-10, ReLU, softmax cross-entropy
   CNN  conv3x3 1->32, ReLU, maxpool2, conv3x3 32->64, ReLU, maxpool2, dense 3136->10
 
+With --meta: the Meta-Weight-Net problem of PerfBench section 2 (the classifier above plus a
+weighting net 1-100-1, sigmoid, fed the detached per-sample losses; normalised weighted CE inside,
+mean CE outside), timed as a plain step and as one meta-iteration of EvoGrad (K = 2, +-sigma sign
+noise, written as the EvoGrad reference does: perturbed copies through functional_call) and of
+one-step (a virtual SGD step kept in the autograd graph, create_graph=True: real second order).
+The ratios are what a PyTorch user pays for these estimators on this problem.
+
 Prints one JSON object on stdout. Exits with status 3 and a message on stderr when torch is not
 importable, so the harness can leave the column empty.
 
-  /usr/bin/python3 scripts/torch_reference.py [--threads 1] [--steps 100] [--quick]
+  /usr/bin/python3 scripts/torch_reference.py [--threads 1] [--steps 100] [--quick] [--layers | --meta]
 """
 import argparse
 import json
@@ -97,14 +104,99 @@ def time_layers(reps):
     }
 
 
+def time_meta(make, shape, warm, steps):
+    """Plain MWN step, EvoGrad (K=2) and one-step meta-iterations (each with V's Adam step)."""
+    try:
+        from torch.func import functional_call
+    except ImportError:  # torch < 2.0
+        from torch.nn.utils.stateless import functional_call
+    torch.manual_seed(42)
+    model = make()
+    if len(shape) == 4 and make is cnn:
+        model = model.to(memory_format=torch.channels_last)
+    vnet = nn.Sequential(nn.Linear(1, 100), nn.ReLU(), nn.Linear(100, 1), nn.Sigmoid())
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    vopt = torch.optim.Adam(vnet.parameters(), lr=1e-3)
+    xs = [torch.rand(*shape) for _ in range(8)]
+    if len(shape) == 4:
+        xs = [x.to(memory_format=torch.channels_last) for x in xs]
+    ys = [torch.randint(0, 10, (shape[0],)) for _ in range(8)]
+    ce = nn.CrossEntropyLoss(reduction="none")
+    names = [n for n, _ in model.named_parameters()]
+    sigma, tau, k, lr = 1e-3, 0.05, 2, 0.05
+
+    def weighted(logits, y):
+        losses = ce(logits, y)
+        w = vnet(losses.detach().unsqueeze(1)).squeeze(1)
+        return (w * losses).sum() / (w.sum() + 1e-12)
+
+    def plain(i):
+        opt.zero_grad(set_to_none=True)
+        weighted(model(xs[i % 8]), ys[i % 8]).backward()
+        opt.step()
+
+    def evograd(i):
+        x, y, xm, ym = xs[i % 8], ys[i % 8], xs[(i + 3) % 8], ys[(i + 3) % 8]
+        with torch.no_grad():
+            theta = {n: p.detach() for n, p in model.named_parameters()}
+            eps = [{n: (torch.randint(0, 2, p.shape, dtype=p.dtype) * 2 - 1) * sigma
+                    for n, p in theta.items()} for _ in range(k)]
+        losses = torch.stack([weighted(functional_call(model, {n: theta[n] + e[n] for n in names},
+                                                       (x,)), y) for e in eps])
+        w = torch.softmax(-losses / tau, 0)
+        star = {n: sum(w[j] * (theta[n] + eps[j][n]) for j in range(k)) for n in names}
+        vopt.zero_grad(set_to_none=True)
+        ce(functional_call(model, star, (xm,)), ym).mean().backward()
+        vopt.step()
+
+    def one_step(i):
+        x, y, xm, ym = xs[i % 8], ys[i % 8], xs[(i + 3) % 8], ys[(i + 3) % 8]
+        params = dict(model.named_parameters())
+        g = torch.autograd.grad(weighted(functional_call(model, params, (x,)), y),
+                                list(params.values()), create_graph=True)
+        fast = {n: p - lr * gi for (n, p), gi in zip(params.items(), g)}
+        out = ce(functional_call(model, fast, (xm,)), ym).mean()
+        vopt.zero_grad(set_to_none=True)
+        for p, gv in zip(vnet.parameters(), torch.autograd.grad(out, list(vnet.parameters()))):
+            p.grad = gv
+        vopt.step()
+
+    def median_ms(f):
+        for i in range(warm):
+            f(i)
+        times = []
+        for i in range(steps):
+            t0 = time.perf_counter()
+            f(i)
+            times.append((time.perf_counter() - t0) * 1e3)
+        return statistics.median(times)
+
+    # Plain steps before and after, so that a change in the machine's load hits both sides.
+    before = median_ms(plain)
+    evo = median_ms(evograd)
+    one = median_ms(one_step)
+    after = median_ms(plain)
+    p = (before + after) / 2
+    return {"plain_ms": p, "evograd_ms": evo, "one_step_ms": one,
+            "evograd_ratio": evo / p, "one_step_ratio": one / p}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--steps", type=int, default=100)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--layers", action="store_true")
+    ap.add_argument("--meta", action="store_true")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    if a.meta:
+        print(json.dumps({
+            "torch": torch.__version__,
+            "mlp": time_meta(mlp, (100, 784), 5 if a.quick else 20, 10 if a.quick else a.steps),
+            "cnn": time_meta(cnn, (100, 1, 28, 28), 2 if a.quick else 3, 3 if a.quick else 15),
+        }))
+        return
     if a.layers:
         print(json.dumps(time_layers(3 if a.quick else 15)))
         return

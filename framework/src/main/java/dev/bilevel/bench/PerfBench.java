@@ -66,6 +66,7 @@ import jdk.jfr.consumer.RecordingFile;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The performance harness of issue 5: one run prints, with machine, backend, threads and versions,
@@ -77,7 +78,9 @@ import org.nd4j.linalg.factory.Nd4j;
  *       importable, and the achieved GFLOP/s against a measured sgemm peak;
  *   <li>for every registered estimator, one meta-iteration's time as a ratio to a plain step, on
  *       the Meta-Weight-Net problem (that MLP + a 1-100-1 weighting net) and on the CNN with the
- *       same weighting net; trajectory estimators get a window of T inner steps;
+ *       same weighting net; trajectory estimators get a window of T inner steps; next to them
+ *       the same problem's plain step, EvoGrad and one-step meta-iterations in PyTorch
+ *       ({@code torch_reference.py --meta});
  *   <li>a JFR profile of the benchmark thread: share of samples inside ND4J's native op calls,
  *       other native ND4J calls, and Java (SameDiff bookkeeping, our glue, the JDK);
  *   <li>peak memory (peak RSS from {@code /proc/self/status} VmHWM, which holds ND4J's native
@@ -851,6 +854,7 @@ public final class PerfBench {
         + " i.e. per window). Median over measured meta-iterations after "
         + (o.quick ? 1 : 2) + " warm-up ones; at most " + fmt0(o.metaSeconds) + " s each.");
     Load load = new Load();
+    JsonNode torchMeta = torchMode(o, "--meta");
     for (Model m : o.models) {
       double plain = plainMs.get(m);
       System.out.println();
@@ -878,6 +882,7 @@ public final class PerfBench {
         }
       }
       printFloor(o, fw, backend, m);
+      printTorchMeta(torchMeta, m);
     }
     System.out.println("meta/plain = meta-iteration (estimator + outer Adam step) / plain step,"
         + " plain steps taken in blocks (20 MLP, 3 CNN) alternating with blocks of the"
@@ -930,6 +935,24 @@ public final class PerfBench {
         + " plain step %.2f, inner ∇θ %.2f, inner ∇λ %.2f, outer ∇θ %.2f. Floor with no vector work or overhead: evograd K=2 = 2·∇λ + outer"
         + " = %.2f ms (%.2fx plain); one-step = inner ∇θ + outer + 2·∇λ = %.2f ms (%.2fx plain)%n",
         plain, a, b, z, 2 * b + z, (2 * b + z) / plain, a + z + 2 * b, (a + z + 2 * b) / plain);
+  }
+
+  /**
+   * The same problem in PyTorch (scripts/torch_reference.py --meta), written as its users and the
+   * EvoGrad reference write it: what the ratios above cost a PyTorch user.
+   */
+  private static void printTorchMeta(JsonNode t, Model m) {
+    JsonNode r = t == null ? null : t.get(m.name().toLowerCase(Locale.ROOT));
+    if (r == null) {
+      System.out.println("PyTorch peer: n/a (torch or scripts/torch_reference.py unavailable)");
+      return;
+    }
+    System.out.printf(Locale.ROOT, "PyTorch %s, 1 thread, same problem: plain step %.2f ms;"
+        + " EvoGrad K=2 (perturbed copies through functional_call, as the EvoGrad reference)"
+        + " %.2f ms = %.2fx; one-step (virtual step kept in the autograd graph, second order)"
+        + " %.2f ms = %.2fx%n", t.path("torch").asText("?"), r.path("plain_ms").asDouble(),
+        r.path("evograd_ms").asDouble(), r.path("evograd_ratio").asDouble(),
+        r.path("one_step_ms").asDouble(), r.path("one_step_ratio").asDouble());
   }
 
   private static final String TIMED_OUT = "timed out";
@@ -1073,6 +1096,67 @@ public final class PerfBench {
         Double.isNaN(tsum) ? "n/a" : fmt2(tsum), Double.isNaN(tsum) ? "n/a"
             : fmt2(sum / tsum) + "x");
     System.out.println(load.describe());
+    candidatesTogether(o);
+  }
+
+  /**
+   * What evaluating EvoGrad's K = 2 candidates together could save on the MWN MLP, at most: the
+   * candidates share the batch but not the weights, so only the first layer's product can become
+   * one wider product (x·[W₁ W₁']); the later layers multiply different activations by different
+   * weights. Timed as the candidates' forward products one after another against the same with
+   * the first layer fused (including the copies of its two halves that the next layer reads);
+   * the difference bounds what a batched candidate graph would save.
+   */
+  private static void candidatesTogether(Opts o) {
+    System.out.println();
+    System.out.println("== EvoGrad's K=2 candidates evaluated together: the bound on the MWN MLP"
+        + " (forward products, batch " + BATCH + ", FP32) ==");
+    INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, 784);
+    INDArray[] w1 = {Nd4j.rand(DataType.FLOAT, 784, 256), Nd4j.rand(DataType.FLOAT, 784, 256)};
+    INDArray[] w2 = {Nd4j.rand(DataType.FLOAT, 256, 256), Nd4j.rand(DataType.FLOAT, 256, 256)};
+    INDArray[] w3 = {Nd4j.rand(DataType.FLOAT, 256, 10), Nd4j.rand(DataType.FLOAT, 256, 10)};
+    INDArray wide = Nd4j.concat(1, w1[0], w1[1]);
+    INDArray h1 = Nd4j.create(DataType.FLOAT, BATCH, 256);
+    INDArray h1wide = Nd4j.create(DataType.FLOAT, BATCH, 512);
+    INDArray h2 = Nd4j.create(DataType.FLOAT, BATCH, 256);
+    INDArray z = Nd4j.create(DataType.FLOAT, BATCH, 10);
+    INDArray[] halves = {h1wide.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 256)),
+        h1wide.get(NDArrayIndex.all(), NDArrayIndex.interval(256, 512))};
+    Runnable apart = () -> {
+      for (int k = 0; k < 2; k++) {
+        Nd4j.gemm(x, w1[k], h1, false, false, 1, 0);
+        Nd4j.gemm(h1, w2[k], h2, false, false, 1, 0);
+        Nd4j.gemm(h2, w3[k], z, false, false, 1, 0);
+      }
+    };
+    Runnable fused = () -> {
+      Nd4j.gemm(x, wide, h1wide, false, false, 1, 0);
+      for (int k = 0; k < 2; k++) {
+        // Each half back into a contiguous block: ND4J's gemm on the strided half took 10 ms.
+        h1.assign(halves[k]);
+        Nd4j.gemm(h1, w2[k], h2, false, false, 1, 0);
+        Nd4j.gemm(h2, w3[k], z, false, false, 1, 0);
+      }
+    };
+    warmUp(o, () -> {
+      apart.run();
+      fused.run();
+    });
+    int n = o.quick ? 50 : 1000;
+    double[][] t = new double[2][n];
+    Runnable[] runs = {apart, fused};
+    for (int i = 0; i < n; i++) {
+      for (int r = 0; r < 2; r++) {
+        long t0 = System.nanoTime();
+        runs[r].run();
+        t[r][i] = (System.nanoTime() - t0) / 1e6;
+      }
+    }
+    double a = median(t[0]);
+    double f = median(t[1]);
+    System.out.printf(Locale.ROOT, "candidates one after another %.3f ms; first layer as one"
+        + " product with 784x512 weights %.3f ms; at most %.3f ms (%.0f%%) saved per"
+        + " meta-iteration%n", a, f, a - f, 100 * (a - f) / a);
   }
 
   /** Builds one layer: input variable x (and weight w when given) to the layer's output. */
@@ -1106,12 +1190,21 @@ public final class PerfBench {
   }
 
   private static JsonNode torchLayers(Opts o) {
+    return torchMode(o, "--layers");
+  }
+
+  /** The PyTorch peer run in one of its extra modes (--layers, --meta); null when unavailable. */
+  private static JsonNode torchMode(Opts o, String mode) {
     Path script = o.torchScript != null ? Path.of(o.torchScript) : findTorchScript();
     if (script == null || !Files.isExecutable(Path.of("/usr/bin/python3"))) {
       return null;
     }
     try {
-      ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", script.toString(), "--layers");
+      List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", script.toString(), mode));
+      if (o.quick) {
+        cmd.add("--quick");
+      }
+      ProcessBuilder pb = new ProcessBuilder(cmd);
       pb.environment().put("OMP_NUM_THREADS", "1");
       pb.environment().put("OPENBLAS_NUM_THREADS", "1");
       Process p = pb.start();
