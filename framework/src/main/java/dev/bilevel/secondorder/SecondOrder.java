@@ -18,7 +18,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *   <li>(∂²L/∂θ∂λ)·u = (∇θL(λ+hu) − ∇θL(λ−hu)) / 2h, a θ-sized vector
  * </ul>
  *
- * Not thread-safe: the shifted θ is built in one reused buffer.
+ * Not thread-safe: the shifted θ and the two gradients are built in reused buffers.
  */
 public final class SecondOrder {
   private final BilevelOracle oracle;
@@ -52,43 +52,83 @@ public final class SecondOrder {
 
   /** Hessian of L with respect to θ, times a θ-sized vector v. */
   public INDArray hessianVector(Level level, INDArray theta, INDArray lambda, Batch batch, INDArray v) {
-    return thetaDirection(level, theta, lambda, batch, v, Wrt.THETA).hessianVector();
+    return thetaDirection(level, theta, lambda, batch, v, Wrt.THETA, null).hessianVector();
+  }
+
+  /**
+   * As {@link #hessianVector}, written into {@code into} (a contiguous θ-sized vector, not v):
+   * for callers that take one product per unrolled step and would otherwise leave a θ-sized
+   * array of garbage per step, which the process's memory then grows with.
+   */
+  public INDArray hessianVectorInto(Level level, INDArray theta, INDArray lambda, Batch batch,
+      INDArray v, INDArray into) {
+    return thetaDirection(level, theta, lambda, batch, v, Wrt.THETA, into).hessianVector();
   }
 
   /** (∂²L/∂λ∂θ)·v for a θ-sized v: how ∇λL changes along v. */
   public INDArray mixedVector(Level level, INDArray theta, INDArray lambda, Batch batch, INDArray v) {
-    return thetaDirection(level, theta, lambda, batch, v, Wrt.LAMBDA).mixedVector();
+    return thetaDirection(level, theta, lambda, batch, v, Wrt.LAMBDA, null).mixedVector();
   }
 
   /** Both products along the same θ-direction v, for the price of two gradient evaluations. */
   public Products both(Level level, INDArray theta, INDArray lambda, Batch batch, INDArray v) {
-    return thetaDirection(level, theta, lambda, batch, v, Wrt.BOTH);
+    return thetaDirection(level, theta, lambda, batch, v, Wrt.BOTH, null);
+  }
+
+  /** As {@link #both}, with H·v written into {@code hvInto} (see {@link #hessianVectorInto}). */
+  public Products bothInto(Level level, INDArray theta, INDArray lambda, Batch batch, INDArray v,
+      INDArray hvInto) {
+    return thetaDirection(level, theta, lambda, batch, v, Wrt.BOTH, hvInto);
   }
 
   private Products thetaDirection(Level level, INDArray theta, INDArray lambda, Batch batch,
-      INDArray v, Wrt wrt) {
+      INDArray v, Wrt wrt, INDArray hvInto) {
     double h = step(theta, v);
     if (h == 0) {
-      return new Products(oracle.thetaLayout().zeros(), oracle.lambdaLayout().zeros());
+      INDArray hv = hvInto == null ? oracle.thetaLayout().zeros() : hvInto.assign(0);
+      return new Products(hv, oracle.lambdaLayout().zeros());
     }
-    // One scratch θ for both sides: the oracle copies θ in, so the buffer can be refilled.
+    // One scratch θ for both sides, and one kept buffer per side for ∇θ: the oracle is done
+    // reading θ and writing ∇θ when it returns, so the buffers can be refilled.
     INDArray shifted = scratch(theta);
-    Evaluation plus = oracle.evaluate(level, shifted(shifted, theta, h, v), lambda, batch, wrt);
-    Evaluation minus = oracle.evaluate(level, shifted(shifted, theta, -h, v), lambda, batch, wrt);
-    INDArray hv = wrt == Wrt.LAMBDA ? null
-        : plus.gradTheta().sub(minus.gradTheta()).divi(2 * h);
+    Evaluation plus = evaluate(level, shifted(shifted, theta, h, v), lambda, batch, wrt, 0);
+    Evaluation minus = evaluate(level, shifted(shifted, theta, -h, v), lambda, batch, wrt, 1);
+    INDArray hv = null;
+    if (wrt != Wrt.LAMBDA) {
+      hv = hvInto == null ? plus.gradTheta().sub(minus.gradTheta())
+          : plus.gradTheta().sub(minus.gradTheta(), hvInto);
+      hv.divi(2 * h);
+    }
     INDArray mv = wrt == Wrt.THETA ? null
         : plus.gradLambda().sub(minus.gradLambda()).divi(2 * h);
     return new Products(hv, mv);
   }
 
+  private Evaluation evaluate(Level level, INDArray theta, INDArray lambda, Batch batch, Wrt wrt,
+      int side) {
+    if (wrt == Wrt.LAMBDA) {
+      return oracle.evaluate(level, theta, lambda, batch, wrt);
+    }
+    return oracle.evaluateInto(level, theta, lambda, batch, wrt, gradBuffer(side, theta));
+  }
+
   private INDArray scratch;
+  private final INDArray[] grads = new INDArray[2];
 
   private INDArray scratch(INDArray like) {
     if (scratch == null || scratch.length() != like.length() || scratch.dataType() != like.dataType()) {
       scratch = Nd4j.createUninitialized(like.dataType(), like.length());
     }
     return scratch;
+  }
+
+  private INDArray gradBuffer(int side, INDArray like) {
+    INDArray g = grads[side];
+    if (g == null || g.length() != like.length() || g.dataType() != like.dataType()) {
+      g = Nd4j.createUninitialized(like.dataType(), like.length());
+      grads[side] = g;
+    }
+    return g;
   }
 
   /** into ← base + a·v, without allocating. */
@@ -100,12 +140,20 @@ public final class SecondOrder {
 
   /** (∂²L/∂θ∂λ)·u for a λ-sized u: how ∇θL changes along u. A θ-sized vector. */
   public INDArray crossVector(Level level, INDArray theta, INDArray lambda, Batch batch, INDArray u) {
+    return crossVectorInto(level, theta, lambda, batch, u, null);
+  }
+
+  /** As {@link #crossVector}, written into {@code into} unless it is null. */
+  public INDArray crossVectorInto(Level level, INDArray theta, INDArray lambda, Batch batch,
+      INDArray u, INDArray into) {
     double h = step(lambda, u);
     if (h == 0) {
-      return oracle.thetaLayout().zeros();
+      return into == null ? oracle.thetaLayout().zeros() : into.assign(0);
     }
-    INDArray plus = oracle.gradTheta(level, theta, lambda.add(u.mul(h)), batch);
-    INDArray minus = oracle.gradTheta(level, theta, lambda.sub(u.mul(h)), batch);
-    return plus.subi(minus).divi(2 * h);
+    INDArray plus = oracle.evaluateInto(level, theta, lambda.add(u.mul(h)), batch, Wrt.THETA,
+        gradBuffer(0, theta)).gradTheta();
+    INDArray minus = oracle.evaluateInto(level, theta, lambda.sub(u.mul(h)), batch, Wrt.THETA,
+        gradBuffer(1, theta)).gradTheta();
+    return (into == null ? plus.sub(minus) : plus.sub(minus, into)).divi(2 * h);
   }
 }

@@ -11,6 +11,7 @@ import jakarta.inject.Inject;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * DrMAD (Fu et al., IJCAI 2016): the reverse sweep of {@code reverse}, with every θ_{t−1} replaced by
@@ -59,8 +60,13 @@ public final class DrMad implements HypergradientEstimator {
     }
     INDArray theta0 = window.theta0();
     INDArray delta = n == 0 ? null : c.theta().sub(theta0);
-    ReverseSweep.Result r = ReverseSweep.run(c, dynamics, window, config.truncate(),
-        i -> theta0.add(delta.mul((double) i / n)));
+    // One buffer for every θ̂: the sweep is done with θ̂_t before it asks for θ̂_{t−1}.
+    INDArray point = n == 0 ? null : theta0.dup();
+    ReverseSweep.Result r = ReverseSweep.run(c, dynamics, window, config.truncate(), i -> {
+      point.assign(theta0);
+      Nd4j.getBlasWrapper().level1().axpy(point.length(), (double) i / n, delta, point);
+      return point;
+    });
     Map<String, Double> d = new LinkedHashMap<>();
     d.put("outerLoss", r.outerLoss());
     d.put("sweptSteps", (double) r.sweptSteps());

@@ -73,8 +73,9 @@ public final class Forward implements HypergradientEstimator {
       for (int j = 0; j < dim; j++) {
         z[j] = dynamics.zeroTangent(zeros);
       }
+      INDArray column = zeros.dup(); // M_t e_j, one column at a time
       Windows.StepVisitor advance = (i, s, thetaBefore) ->
-          advance(c, dynamics, z, thetaBefore, s.batch(), s.learningRate());
+          advance(c, dynamics, z, thetaBefore, s.batch(), s.learningRate(), column);
       if (hasEveryTheta(window)) {
         for (int i = 0; i < window.length(); i++) {
           Trajectory.Step s = window.steps().get(i);
@@ -102,11 +103,13 @@ public final class Forward implements HypergradientEstimator {
   }
 
   private static void advance(EstimationContext c, InnerDynamics dynamics,
-      InnerDynamics.Tangent[] z, INDArray thetaBefore, Batch batch, double learningRate) {
+      InnerDynamics.Tangent[] z, INDArray thetaBefore, Batch batch, double learningRate,
+      INDArray column) {
     for (int j = 0; j < z.length; j++) {
       INDArray e = c.oracle().lambdaLayout().zeros();
       e.putScalar(j, 1.0);
-      INDArray mixedColumn = c.products().crossVector(Level.INNER, thetaBefore, c.lambda(), batch, e);
+      INDArray mixedColumn = c.products().crossVectorInto(Level.INNER, thetaBefore, c.lambda(),
+          batch, e, column);
       dynamics.pushForward(c.products(), thetaBefore, c.lambda(), batch, learningRate, z[j],
           mixedColumn);
     }

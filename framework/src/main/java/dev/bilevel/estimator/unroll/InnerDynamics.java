@@ -6,6 +6,7 @@ import dev.bilevel.optim.OptimizerSpec;
 import dev.bilevel.optim.Sgd;
 import dev.bilevel.secondorder.SecondOrder;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The inner update map the engine applies, for the optimizers whose Jacobians the unrolled
@@ -103,32 +104,52 @@ public final class InnerDynamics {
    */
   public INDArray pullBack(SecondOrder products, INDArray thetaBefore, INDArray lambda, Batch batch,
       double learningRate, Adjoint a, boolean last) {
-    INDArray w = a.velocity == null ? a.theta.mul(1 + momentum)
-        : a.theta.mul(1 + momentum).addi(a.velocity);
+    // Every θ-sized vector below lives in a buffer kept for the whole sweep: a sweep of T steps
+    // would otherwise leave about six θ-sized arrays of garbage per step, and the process's peak
+    // memory grew with T although the live data did not (docs/performance.md).
+    INDArray w = scratch(0, a.theta).assign(a.theta).muli(1 + momentum);
+    if (a.velocity != null) {
+      w.addi(a.velocity);
+    }
     INDArray contribution;
-    INDArray hw = null;
     if (last) {
       contribution = products.mixedVector(Level.INNER, thetaBefore, lambda, batch, w);
     } else {
-      SecondOrder.Products p = products.both(Level.INNER, thetaBefore, lambda, batch, w);
-      contribution = p.mixedVector();
-      hw = p.hessianVector();
-    }
-    if (!last) {
+      INDArray hw = scratch(1, a.theta);
+      contribution = products.bothInto(Level.INNER, thetaBefore, lambda, batch, w, hw)
+          .mixedVector();
       if (weightDecay != 0) {
-        hw.addi(w.mul(weightDecay));
+        axpy(weightDecay, w, hw);
       }
-      INDArray newTheta = a.theta.sub(hw.muli(learningRate));
       if (momentum != 0) {
-        INDArray newVelocity = a.theta.mul(momentum * momentum);
-        if (a.velocity != null) {
-          newVelocity.addi(a.velocity.mul(momentum));
+        // v ← μ² α_θ + μ v, from the α_θ before its update
+        if (a.velocity == null) {
+          a.velocity = a.theta.mul(momentum * momentum);
+        } else {
+          a.velocity.muli(momentum);
+          axpy(momentum * momentum, a.theta, a.velocity);
         }
-        a.velocity = newVelocity;
       }
-      a.theta = newTheta;
+      axpy(-learningRate, hw, a.theta);
     }
     return contribution.muli(-learningRate);
+  }
+
+  private final INDArray[] scratch = new INDArray[3];
+
+  /** A θ-sized work vector kept by this instance (one per estimate), contents undefined. */
+  private INDArray scratch(int i, INDArray like) {
+    INDArray s = scratch[i];
+    if (s == null || s.length() != like.length() || s.dataType() != like.dataType()) {
+      s = Nd4j.createUninitialized(like.dataType(), like.length());
+      scratch[i] = s;
+    }
+    return s;
+  }
+
+  /** y ← y + a·x, in place. */
+  private static void axpy(double a, INDArray x, INDArray y) {
+    Nd4j.getBlasWrapper().level1().axpy(x.length(), a, x, y);
   }
 
   /**
@@ -170,18 +191,20 @@ public final class InnerDynamics {
    */
   public void pushForward(SecondOrder products, INDArray thetaBefore, INDArray lambda, Batch batch,
       double learningRate, Tangent z, INDArray mixedColumn) {
-    INDArray u = products.hessianVector(Level.INNER, thetaBefore, lambda, batch, z.theta);
+    INDArray u = products.hessianVectorInto(Level.INNER, thetaBefore, lambda, batch, z.theta,
+        scratch(2, z.theta));
     if (weightDecay != 0) {
-      u.addi(z.theta.mul(weightDecay));
+      axpy(weightDecay, z.theta, u);
     }
     if (mixedColumn != null) {
       u.addi(mixedColumn);
     }
-    INDArray newTheta = z.theta.sub(u.mul((1 + momentum) * learningRate));
+    // In place, the old Z_v read before it changes: Z_θ += μ² Z_v − (1+μ)η u; Z_v ← μ Z_v − η u.
+    axpy(-(1 + momentum) * learningRate, u, z.theta);
     if (momentum != 0) {
-      newTheta.addi(z.velocity.mul(momentum * momentum));
-      z.velocity = z.velocity.mul(momentum).subi(u.mul(learningRate));
+      axpy(momentum * momentum, z.velocity, z.theta);
+      z.velocity.muli(momentum);
+      axpy(-learningRate, u, z.velocity);
     }
-    z.theta = newTheta;
   }
 }

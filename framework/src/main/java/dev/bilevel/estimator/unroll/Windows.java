@@ -5,6 +5,7 @@ import dev.bilevel.dsl.Level;
 import dev.bilevel.estimator.Trajectory;
 import dev.bilevel.estimator.TrajectoryNeeds;
 import dev.bilevel.graph.BilevelOracle;
+import dev.bilevel.graph.Wrt;
 import dev.bilevel.optim.Optimizer;
 import dev.bilevel.optim.OptimizerSpec;
 import java.util.ArrayList;
@@ -61,12 +62,14 @@ public final class Windows {
       opt.restore(window.optimizerState0());
     }
     List<Trajectory.Step> steps = window.steps();
+    INDArray grad = oracle.thetaLayout().zeros(); // one buffer for every step's gradient
     for (int i = 0; i < steps.size(); i++) {
       Trajectory.Step s = steps.get(i);
       if (visitor != null) {
         visitor.visit(i, s, theta);
       }
-      opt.step(theta, oracle.gradTheta(Level.INNER, theta, lambda, s.batch()));
+      opt.stepConsuming(theta, oracle.evaluateInto(Level.INNER, theta, lambda, s.batch(),
+          Wrt.THETA, grad).gradTheta());
     }
     return theta;
   }
