@@ -84,7 +84,7 @@ final class GraphPlan {
   private final Map<OpContext, INDArray[]> contextOutputs = new java.util.IdentityHashMap<>();
   private final Map<String, List<Slot>> slots = new HashMap<>();
   // Outputs a caller may have written straight into its own array: the one context slot that
-  // writes each, for outputs no planned op reads back. Filled on first use.
+  // writes each, for outputs no planned op reads back, and the plan's own buffer for each.
   private final Map<String, Slot> outputSlots = new HashMap<>();
   private final Map<String, INDArray> ownOutputs = new HashMap<>();
   private final Map<String, INDArray> boundTo = new HashMap<>();

@@ -23,7 +23,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * It differentiates exactly what the engine computes, whatever the inner optimizer (Adam included),
  * and shares no code with the Jacobian-based estimators: an independent oracle for small λ. Cost:
- * 2·dim(λ) replays of T gradient evaluations and one outer value each; memory: one θ-sized vector.
+ * 2·dim(λ) replays of T gradient evaluations and one outer value each; memory: the replayed θ and
+ * its gradient.
  * With an empty window it differentiates L_out(θ, ·) at fixed θ.
  */
 public final class FiniteDifference implements HypergradientEstimator {
