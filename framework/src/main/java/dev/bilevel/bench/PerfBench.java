@@ -917,20 +917,11 @@ public final class PerfBench {
       outTheta.run();
     });
     int n = m == Model.MLP ? (o.quick ? 20 : 100) : (o.quick ? 3 : 10);
-    // Interleaved, so that a change in the machine's load hits the three alike.
-    double[][] t = new double[4][n];
-    Runnable[] evals = {inTheta, inLambda, outTheta, plainStep};
-    for (int i = 0; i < n; i++) {
-      for (int k = 0; k < 4; k++) {
-        long t0 = System.nanoTime();
-        evals[k].run();
-        t[k][i] = (System.nanoTime() - t0) / 1e6;
-      }
-    }
-    double a = median(t[0]);
-    double b = median(t[1]);
-    double z = median(t[2]);
-    double plain = median(t[3]);
+    double[] t = interleavedMedians(n, inTheta, inLambda, outTheta, plainStep);
+    double a = t[0];
+    double b = t[1];
+    double z = t[2];
+    double plain = t[3];
     System.out.printf(Locale.ROOT, "evaluations alone, alternating with a plain step (median ms):"
         + " plain step %.2f, inner ∇θ %.2f, inner ∇λ %.2f, outer ∇θ %.2f. Floor with no vector work or overhead: evograd K=2 = 2·∇λ + outer"
         + " = %.2f ms (%.2fx plain); one-step = inner ∇θ + outer + 2·∇λ = %.2f ms (%.2fx plain)%n",
@@ -1035,6 +1026,26 @@ public final class PerfBench {
     }
     return new MetaTiming(name, window, median(meta), median(in), meta.size(), median(plain),
         null);
+  }
+
+  /**
+   * Median ms of each task over {@code n} rounds that run them one after another, so that a change
+   * in the machine's load hits them alike.
+   */
+  private static double[] interleavedMedians(int n, Runnable... tasks) {
+    double[][] t = new double[tasks.length][n];
+    for (int i = 0; i < n; i++) {
+      for (int k = 0; k < tasks.length; k++) {
+        long t0 = System.nanoTime();
+        tasks[k].run();
+        t[k][i] = (System.nanoTime() - t0) / 1e6;
+      }
+    }
+    double[] m = new double[tasks.length];
+    for (int k = 0; k < tasks.length; k++) {
+      m[k] = median(t[k]);
+    }
+    return m;
   }
 
   /** Untimed steps for the configured warm-up time. */
@@ -1146,18 +1157,9 @@ public final class PerfBench {
       apart.run();
       fused.run();
     });
-    int n = o.quick ? 50 : 1000;
-    double[][] t = new double[2][n];
-    Runnable[] runs = {apart, fused};
-    for (int i = 0; i < n; i++) {
-      for (int r = 0; r < 2; r++) {
-        long t0 = System.nanoTime();
-        runs[r].run();
-        t[r][i] = (System.nanoTime() - t0) / 1e6;
-      }
-    }
-    double a = median(t[0]);
-    double f = median(t[1]);
+    double[] t = interleavedMedians(o.quick ? 50 : 1000, apart, fused);
+    double a = t[0];
+    double f = t[1];
     System.out.printf(Locale.ROOT, "candidates one after another %.3f ms; first layer as one"
         + " product with 784x512 weights %.3f ms; at most %.3f ms (%.0f%%) saved per"
         + " meta-iteration%n", a, f, a - f, 100 * (a - f) / a);

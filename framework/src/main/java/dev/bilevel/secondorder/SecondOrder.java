@@ -4,6 +4,7 @@ import dev.bilevel.data.Batch;
 import dev.bilevel.dsl.Level;
 import dev.bilevel.graph.BilevelOracle;
 import dev.bilevel.graph.Evaluation;
+import dev.bilevel.graph.Scratch;
 import dev.bilevel.graph.Wrt;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -116,19 +117,13 @@ public final class SecondOrder {
   private final INDArray[] grads = new INDArray[2];
 
   private INDArray scratch(INDArray like) {
-    if (scratch == null || scratch.length() != like.length() || scratch.dataType() != like.dataType()) {
-      scratch = Nd4j.createUninitialized(like.dataType(), like.length());
-    }
+    scratch = Scratch.fit(scratch, like);
     return scratch;
   }
 
   private INDArray gradBuffer(int side, INDArray like) {
-    INDArray g = grads[side];
-    if (g == null || g.length() != like.length() || g.dataType() != like.dataType()) {
-      g = Nd4j.createUninitialized(like.dataType(), like.length());
-      grads[side] = g;
-    }
-    return g;
+    grads[side] = Scratch.fit(grads[side], like);
+    return grads[side];
   }
 
   /** into ← base + a·v, without allocating. */

@@ -102,10 +102,9 @@ class GraphPlanTest {
     }
   }
 
-  @Test
-  @DisplayName("agree on an MLP whose first layer skips the unused gradient of its input")
-  void mlpOnRawInputs() {
-    BilevelProblem p = Bilevel.problem("mlp").dtype(DataType.DOUBLE)
+  /** An MLP on raw 6-dimensional inputs; λ scales θ's squared norm, which legacy ops compute. */
+  private static BilevelProblem mlpWithWeightDecay() {
+    return Bilevel.problem("mlp").dtype(DataType.DOUBLE)
         .input("x", -1, 6).input("y", -1, 3)
         .inner("net", n -> n.dense(6, 8).relu().dense(8, 3))
         .metaParams("wd", g -> g.param("wd", Init.constant(0.01), 1))
@@ -114,14 +113,24 @@ class GraphPlanTest {
         .outerObjective(f -> f.meanCrossEntropy(f.inner("net").apply(f.input("x")), f.input("y")))
         .innerOptimizer(Sgd.of(0.1)).outerOptimizer(Adam.of(0.01))
         .build();
+  }
+
+  private static Batch rawBatch(long seed) {
+    Nd4j.getRandom().setSeed(seed);
+    return Batch.of(Map.of("x", Nd4j.randn(DataType.DOUBLE, 5, 6),
+        "y", Nd4j.eye(5).getColumns(0, 1, 2).castTo(DataType.DOUBLE)));
+  }
+
+  @Test
+  @DisplayName("agree on an MLP whose first layer skips the unused gradient of its input")
+  void mlpOnRawInputs() {
+    BilevelProblem p = mlpWithWeightDecay();
     CompiledProblem replay = CompiledProblem.compile(p, Backends.current(), true);
     CompiledProblem reference = CompiledProblem.compile(p, Backends.current(), false);
     INDArray theta = replay.initialTheta(4);
     INDArray lambda = replay.initialLambda(4);
     for (int step = 0; step < 3; step++) {
-      Nd4j.getRandom().setSeed(step);
-      Batch b = Batch.of(Map.of("x", Nd4j.randn(DataType.DOUBLE, 5, 6),
-          "y", Nd4j.eye(5).getColumns(0, 1, 2).castTo(DataType.DOUBLE)));
+      Batch b = rawBatch(step);
       for (Level level : Level.values()) {
         Evaluation got = replay.evaluate(level, theta, lambda, b, Wrt.BOTH);
         Evaluation want = reference.evaluate(level, theta, lambda, b, Wrt.BOTH);
@@ -271,22 +280,13 @@ class GraphPlanTest {
   @DisplayName("read θ in place where ops take it through their contexts, and copy it where a"
       + " legacy op (the squared norm's square) holds the graph's own array")
   void boundAndCopiedParametersBothReadRight() {
-    BilevelProblem p = Bilevel.problem("wd").dtype(DataType.DOUBLE)
-        .input("x", -1, 2, 6, 6).input("y", -1, 3)
-        .inner("net", n -> n.flatten().dense(72, 5).relu().dense(5, 3))
-        .metaParams("wd", m -> m.param("lambda", Init.constant(0.1), 1))
-        .innerObjective(f -> f.meanCrossEntropy(f.inner("net").apply(f.input("x")), f.input("y"))
-            .add(f.squaredNorm(f.inner("net")).mul(f.meta("wd").params().get(0).sum())))
-        .outerObjective(f -> f.meanCrossEntropy(f.inner("net").apply(f.input("x")),
-            f.input("y")))
-        .innerOptimizer(Sgd.of(0.1)).outerOptimizer(Adam.of(0.01))
-        .build();
+    BilevelProblem p = mlpWithWeightDecay();
     CompiledProblem replay = CompiledProblem.compile(p, Backends.current(), true);
     CompiledProblem reference = CompiledProblem.compile(p, Backends.current(), false);
     INDArray a = replay.initialTheta(1);
     INDArray b = replay.initialTheta(2);
     INDArray lambda = replay.initialLambda(1);
-    Batch batch = batch(4, 1);
+    Batch batch = rawBatch(1);
     for (int round = 0; round < 3; round++) {
       for (INDArray theta : List.of(a, b)) {
         Evaluation got = replay.evaluate(Level.INNER, theta, lambda, batch, Wrt.BOTH);

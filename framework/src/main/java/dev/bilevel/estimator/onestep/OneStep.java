@@ -5,12 +5,12 @@ import dev.bilevel.estimator.EstimationContext;
 import dev.bilevel.estimator.Hypergradient;
 import dev.bilevel.estimator.HypergradientEstimator;
 import dev.bilevel.graph.Evaluation;
+import dev.bilevel.graph.Scratch;
 import dev.bilevel.graph.Wrt;
 import jakarta.inject.Inject;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * One-step lookahead (T1-T2, Luketina et al. 2016; the second-order Meta-Weight-Net update):
@@ -47,11 +47,8 @@ public final class OneStep implements HypergradientEstimator {
     double eta = Double.isNaN(config.learningRateOverride())
         ? c.innerLearningRate() : config.learningRateOverride();
     var oracle = c.oracle();
-    if (work == null || work.length() != c.theta().length()
-        || work.dataType() != c.theta().dataType()) {
-      work = Nd4j.createUninitialized(c.theta().dataType(), c.theta().length());
-      outerGrad = Nd4j.createUninitialized(c.theta().dataType(), c.theta().length());
-    }
+    work = Scratch.fit(work, c.theta());
+    outerGrad = Scratch.fit(outerGrad, c.theta());
     INDArray gIn = oracle.evaluateInto(Level.INNER, c.theta(), c.lambda(), c.innerBatch(),
         Wrt.THETA, work).gradTheta();
     INDArray thetaPrime = gIn.muli(-eta).addi(c.theta()); // θ − η∇θL_in, in gIn's buffer

@@ -2,6 +2,7 @@ package dev.bilevel.estimator.unroll;
 
 import dev.bilevel.data.Batch;
 import dev.bilevel.dsl.Level;
+import dev.bilevel.graph.Scratch;
 import dev.bilevel.optim.OptimizerSpec;
 import dev.bilevel.optim.Sgd;
 import dev.bilevel.secondorder.SecondOrder;
@@ -139,12 +140,8 @@ public final class InnerDynamics {
 
   /** A θ-sized work vector kept by this instance (one per estimate), contents undefined. */
   private INDArray scratch(int i, INDArray like) {
-    INDArray s = scratch[i];
-    if (s == null || s.length() != like.length() || s.dataType() != like.dataType()) {
-      s = Nd4j.createUninitialized(like.dataType(), like.length());
-      scratch[i] = s;
-    }
-    return s;
+    scratch[i] = Scratch.fit(scratch[i], like);
+    return scratch[i];
   }
 
   /** y ← y + a·x, in place. */
