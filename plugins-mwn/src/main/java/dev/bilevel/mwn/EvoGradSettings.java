@@ -16,9 +16,10 @@ import java.util.Map;
  * @param temperature τ
  * @param headOnly perturb only the classifier's last layer ({@link MwnProblem#HEAD}), not every weight
  * @param weightDecay Adam weight decay of V for EvoGrad; NaN means "as --meta-weight-decay"
+ * @param metaLr learning rate of V for EvoGrad; NaN means "as --meta-lr"
  */
 record EvoGradSettings(String preset, int candidates, double sigma, double temperature, boolean headOnly,
-    double weightDecay) {
+    double weightDecay, double metaLr) {
 
   /**
    * The measured defaults (docs/mwn.md, "EvoGrad: diagnosis"): K = 4, σ = 3e-2, τ = 0.05, every
@@ -33,7 +34,7 @@ record EvoGradSettings(String preset, int candidates, double sigma, double tempe
    * decade of the classifier's lr 0.1.
    */
   static EvoGradSettings mwn() {
-    return new EvoGradSettings("mwn", 4, 3e-2, 0.05, false, 0);
+    return new EvoGradSettings("mwn", 4, 3e-2, 0.05, false, 0, Double.NaN);
   }
 
   /** α_e = σ²(K−1)/(Kτ): the virtual step of the one-step hypergradient EvoGrad estimates on average. */
@@ -43,7 +44,7 @@ record EvoGradSettings(String preset, int candidates, double sigma, double tempe
 
   /** K = 2, σ = 1e-3, τ = 0.05, every weight perturbed, V's weight decay as for the other methods. */
   static EvoGradSettings paper() {
-    return new EvoGradSettings("paper", 2, 1e-3, 0.05, false, Double.NaN);
+    return new EvoGradSettings("paper", 2, 1e-3, 0.05, false, Double.NaN, Double.NaN);
   }
 
   static EvoGradSettings of(ExperimentContext c) {
@@ -69,7 +70,11 @@ record EvoGradSettings(String preset, int candidates, double sigma, double tempe
     if (wd < 0) {
       throw new IllegalArgumentException("--evograd-meta-weight-decay must be non-negative, got " + wd);
     }
-    EvoGradSettings r = new EvoGradSettings(p, k, sigma, tau, head, wd);
+    double lr = set(c, "evograd-meta-lr") ? c.number("evograd-meta-lr") : s.metaLr;
+    if (!Double.isNaN(lr) && !(lr > 0)) {
+      throw new IllegalArgumentException("--evograd-meta-lr must be positive, got " + lr);
+    }
+    EvoGradSettings r = new EvoGradSettings(p, k, sigma, tau, head, wd, lr);
     r.config(); // validates K, σ, τ with EvoGradConfig's messages
     return r;
   }
@@ -87,6 +92,10 @@ record EvoGradSettings(String preset, int candidates, double sigma, double tempe
     return Double.isNaN(weightDecay) ? otherMethods : weightDecay;
   }
 
+  double metaLr(double otherMethods) {
+    return Double.isNaN(metaLr) ? otherMethods : metaLr;
+  }
+
   Map<String, Object> describe() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("preset", preset);
@@ -95,6 +104,9 @@ record EvoGradSettings(String preset, int candidates, double sigma, double tempe
     m.put("temperature", temperature);
     m.put("perturb", headOnly ? "head" : "all");
     m.put("metaWeightDecay", Double.isNaN(weightDecay) ? "as meta-weight-decay" : weightDecay);
+    if (!Double.isNaN(metaLr)) { // absent when as --meta-lr, so that folders made before the option still resume
+      m.put("metaLr", metaLr);
+    }
     m.put("effectiveStep", effectiveStep(candidates, sigma, temperature));
     return m;
   }

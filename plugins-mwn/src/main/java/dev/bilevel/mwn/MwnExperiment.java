@@ -83,6 +83,8 @@ public final class MwnExperiment implements Experiment {
         new ExperimentOption("imbalance", "1", "long-tailed imbalance factor n_max/n_min (1 = balanced)"),
         new ExperimentOption("per-class", "300", "training images per class (n_max when long-tailed)"),
         new ExperimentOption("meta-per-class", "10", "clean meta images per class"),
+        new ExperimentOption("val-per-class", "0", "clean validation images per class, taken out of the training"
+            + " pool and never trained on, for selecting hyperparameters without the test set (0 = none)"),
         new ExperimentOption("test-size", "10000", "test images used (the first N of the test split)"),
         new ExperimentOption("epochs", "40", "training epochs"),
         new ExperimentOption("hidden", "256", "width of the classifier's two hidden layers"),
@@ -105,12 +107,14 @@ public final class MwnExperiment implements Experiment {
         new ExperimentOption("evograd-sigma", "preset", "EvoGrad perturbation size sigma (+-sigma per weight)"),
         new ExperimentOption("evograd-temperature", "preset", "EvoGrad softmax temperature tau"),
         new ExperimentOption("evograd-perturb", "preset", "classifier weights EvoGrad perturbs: head (last layer) or all"),
-        new ExperimentOption("evograd-meta-weight-decay", "preset", "weight decay of V when the estimator is evograd"));
+        new ExperimentOption("evograd-meta-weight-decay", "preset", "weight decay of V when the estimator is evograd"),
+        new ExperimentOption("evograd-meta-lr", "preset", "learning rate of V when the estimator is evograd"
+            + " (preset: as --meta-lr)"));
   }
 
   /** The options parsed into one place. */
   record Config(KnownDataset dataset, String dataDir, NoiseType noise, double rate, double imbalance,
-      int perClass, int metaPerClass, int testSize, int epochs, int hidden, int batch, double lr,
+      int perClass, int metaPerClass, int valPerClass, int testSize, int epochs, int hidden, int batch, double lr,
       double momentum, double weightDecay, double[] decayAt, double metaLr, double metaWeightDecay,
       Weighting weighting, EvoGradSettings evograd, double oneStepLr, boolean metaSgd) {
 
@@ -133,6 +137,7 @@ public final class MwnExperiment implements Experiment {
       }
       Config cfg = new Config(dataset, c.string("data-dir").trim(), NoiseType.parse(c.string("noise")),
           c.number("rate"), c.number("imbalance"), c.integer("per-class"), c.integer("meta-per-class"),
+          c.integer("val-per-class"),
           c.integer("test-size"), c.integer("epochs"), c.integer("hidden"), c.integer("batch"),
           c.number("lr"), c.number("momentum"), c.number("weight-decay"),
           decay.stream().mapToDouble(Double::doubleValue).toArray(), c.number("meta-lr"),
@@ -141,6 +146,9 @@ public final class MwnExperiment implements Experiment {
           metaSgd(c.string("meta-optimizer")));
       if (cfg.epochs < 1 || cfg.perClass < 1 || cfg.metaPerClass < 1 || cfg.batch < 1 || cfg.testSize < 1) {
         throw new IllegalArgumentException("epochs, per-class, meta-per-class, batch and test-size must be positive");
+      }
+      if (cfg.valPerClass < 0) {
+        throw new IllegalArgumentException("val-per-class must be non-negative, got " + cfg.valPerClass);
       }
       return cfg;
     }
@@ -154,9 +162,9 @@ public final class MwnExperiment implements Experiment {
     }
 
     /** V's optimiser for a method (EvoGrad may have its own weight decay). */
-    dev.bilevel.optim.OptimizerSpec metaOptimizer(double decay) {
-      return metaSgd ? dev.bilevel.optim.Sgd.of(metaLr).momentum(0.9).weightDecay(decay)
-          : dev.bilevel.optim.Adam.of(metaLr).weightDecay(decay);
+    dev.bilevel.optim.OptimizerSpec metaOptimizer(double lr, double decay) {
+      return metaSgd ? dev.bilevel.optim.Sgd.of(lr).momentum(0.9).weightDecay(decay)
+          : dev.bilevel.optim.Adam.of(lr).weightDecay(decay);
     }
 
     ISchedule schedule() {
@@ -184,6 +192,9 @@ public final class MwnExperiment implements Experiment {
       m.put("imbalance", imbalance);
       m.put("perClass", perClass);
       m.put("metaPerClass", metaPerClass);
+      if (valPerClass > 0) { // absent when 0, so that folders made before the option still resume
+        m.put("valPerClass", valPerClass);
+      }
       m.put("testSize", testSize);
       m.put("epochs", epochs);
       m.put("hidden", hidden);
@@ -262,12 +273,14 @@ public final class MwnExperiment implements Experiment {
       for (int u = cp == null ? 0 : cp.unitsDone(); u < units.size(); u++) {
         Unit unit = units.get(u);
         MwnData data = dataBySeed.computeIfAbsent(unit.seed, s -> MwnData.prepare(fullTrain, test,
-            cfg.metaPerClass, cfg.perClass, cfg.imbalance, cfg.noise, cfg.rate, s));
-        ctx.out().printf("[%s] %d train (%.1f%% labels changed), %d meta, %d test%n", unit.label(),
-            data.train().size(), 100 * data.noise().empiricalFlipRate(), data.meta().size(), test.size());
+            cfg.metaPerClass, cfg.valPerClass, cfg.perClass, cfg.imbalance, cfg.noise, cfg.rate, s));
+        ctx.out().printf("[%s] %d train (%.1f%% labels changed), %d meta, %s%d test%n", unit.label(),
+            data.train().size(), 100 * data.noise().empiricalFlipRate(), data.meta().size(),
+            data.val() == null ? "" : data.val().size() + " validation, ", test.size());
         BilevelProblem problem = MwnProblem.build(fullTrain.featureSize(), fullTrain.numClasses(),
             cfg.hidden, unit.method.equals("plain") ? Weighting.UNIFORM : cfg.weighting, cfg.lr,
-            cfg.momentum, cfg.weightDecay, cfg.schedule(), cfg.metaOptimizer(metaWeightDecay(unit.method, cfg)));
+            cfg.momentum, cfg.weightDecay, cfg.schedule(),
+            cfg.metaOptimizer(metaLr(unit.method, cfg), metaWeightDecay(unit.method, cfg)));
         MethodRun run = unit.method.equals("plain") ? MethodRun.plain(backend, problem, unit.seed)
             : MethodRun.bilevel(trainer, problem, unit.seed,
                 estimator(unit.method, cfg));
@@ -326,6 +339,10 @@ public final class MwnExperiment implements Experiment {
           dev.bilevel.estimator.onestep.OneStepConfig.defaults().learningRate(cfg.oneStepLr));
     }
     return method.equals(EvoGrad.NAME) ? new EvoGrad(cfg.evograd.config()) : trainer.registry().get(method);
+  }
+
+  private static double metaLr(String method, Config cfg) {
+    return method.equals(EvoGrad.NAME) ? cfg.evograd.metaLr(cfg.metaLr) : cfg.metaLr;
   }
 
   private static double metaWeightDecay(String method, Config cfg) {
@@ -390,27 +407,35 @@ public final class MwnExperiment implements Experiment {
     return p;
   }
 
-  private Map<String, Object> evaluate(MethodRun run, MwnData data, LabelledImages test, Config cfg,
-      Unit unit, int epoch, double meanLoss, double msPerIter) {
-    INDArray theta = run.theta();
-    INDArray lambda = run.lambda();
-    int c = test.numClasses();
-    int[] testPred = argmax(outputs(run.oracle(), theta, lambda, test, "logits").get("logits"), c);
-    int[] testLabels = test.labels();
+  /** {accuracy, balanced accuracy (mean of the per-class accuracies)} of the classifier on a clean set. */
+  private static double[] accuracy(MethodRun run, INDArray theta, INDArray lambda, LabelledImages set) {
+    int c = set.numClasses();
+    int[] pred = argmax(outputs(run.oracle(), theta, lambda, set, "logits").get("logits"), c);
+    int[] labels = set.labels();
     int correct = 0;
     int[] perClass = new int[c];
     int[] perClassOk = new int[c];
-    for (int i = 0; i < testPred.length; i++) {
-      perClass[testLabels[i]]++;
-      if (testPred[i] == testLabels[i]) {
+    for (int i = 0; i < pred.length; i++) {
+      perClass[labels[i]]++;
+      if (pred[i] == labels[i]) {
         correct++;
-        perClassOk[testLabels[i]]++;
+        perClassOk[labels[i]]++;
       }
     }
     double balanced = 0;
     for (int k = 0; k < c; k++) {
       balanced += perClass[k] == 0 ? 0 : (double) perClassOk[k] / perClass[k] / c;
     }
+    return new double[] {(double) correct / pred.length, balanced};
+  }
+
+  private Map<String, Object> evaluate(MethodRun run, MwnData data, LabelledImages test, Config cfg,
+      Unit unit, int epoch, double meanLoss, double msPerIter) {
+    INDArray theta = run.theta();
+    INDArray lambda = run.lambda();
+    int c = test.numClasses();
+    double[] testAcc = accuracy(run, theta, lambda, test);
+    double[] valAcc = data.val() == null ? null : accuracy(run, theta, lambda, data.val());
     Map<String, double[]> tr = outputs(run.oracle(), theta, lambda, data.train(), "logits", "weights", "losses");
     int[] pred = argmax(tr.get("logits"), c);
     double[] w = tr.get("weights");
@@ -443,8 +468,12 @@ public final class MwnExperiment implements Experiment {
     row.put("method", unit.method);
     row.put("seed", unit.seed);
     row.put("epoch", epoch + 1);
-    row.put("test_acc", (double) correct / testPred.length);
-    row.put("test_balanced_acc", balanced);
+    row.put("test_acc", testAcc[0]);
+    row.put("test_balanced_acc", testAcc[1]);
+    if (valAcc != null) { // only with --val-per-class, so that the columns of earlier runs are unchanged
+      row.put("val_acc", valAcc[0]);
+      row.put("val_balanced_acc", valAcc[1]);
+    }
     row.put("train_acc_true", (double) okTrue / pred.length);
     row.put("train_acc_observed", (double) okObserved / pred.length);
     row.put("noisy_memorised", nNoisy == 0 ? Double.NaN : (double) memorised / nNoisy);

@@ -121,6 +121,50 @@ class MwnCliTest {
   }
 
   @Test
+  void validationSplitIsLoggedOnlyWhenAskedForAndResumes(@TempDir Path tmp) throws Exception {
+    Path none = tmp.resolve("none");
+    assertThat(run(args(none, "1", "plain"))).isZero();
+    assertThat(MetricsLog.readRows(none.resolve("metrics.jsonl")).get(0)).doesNotContainKeys("val_acc",
+        "val_balanced_acc");
+    assertThat(Files.readString(none.resolve("provenance.json"))).doesNotContain("valPerClass");
+    Path whole = tmp.resolve("whole");
+    Path killed = tmp.resolve("killed");
+    String[] val = {"--val-per-class", "5", "--evograd-meta-lr", "2e-3"};
+    assertThat(run(args(whole, "2", "plain,evograd", val))).isZero();
+    String prov = Files.readString(whole.resolve("provenance.json")).replaceAll("\\s", "");
+    assertThat(prov).contains("\"valPerClass\":5", "\"metaLr\":0.002");
+    assertThat(run(args(killed, "2", "plain,evograd", concat(val, "--stop-after", "3")))).isEqualTo(3);
+    assertThat(run(args(killed, "2", "plain,evograd", concat(val, "--resume")))).isZero();
+    List<Map<String, Object>> a = MetricsLog.readRows(whole.resolve("metrics.jsonl"));
+    List<Map<String, Object>> b = MetricsLog.readRows(killed.resolve("metrics.jsonl"));
+    assertThat(b).hasSize(4).hasSize(a.size());
+    for (int i = 0; i < a.size(); i++) {
+      Map<String, Object> ra = new java.util.LinkedHashMap<>(a.get(i));
+      Map<String, Object> rb = new java.util.LinkedHashMap<>(b.get(i));
+      ra.remove("ms_per_iter");
+      rb.remove("ms_per_iter");
+      assertThat(rb).as("row %d", i).isEqualTo(ra);
+      double acc = MwnExperiment.num(ra.get("val_acc"));
+      assertThat(acc).as("val_acc of row %d", i).isBetween(0.0, 1.0);
+      // 50 images, 5 per class: both accuracies are multiples of 1/50, and equal since the set is balanced.
+      assertThat(acc * 50).isCloseTo(Math.rint(acc * 50), org.assertj.core.data.Offset.offset(1e-9));
+      assertThat(MwnExperiment.num(ra.get("val_balanced_acc"))).isCloseTo(acc, org.assertj.core.data.Offset.offset(1e-12));
+    }
+    out.reset();
+    assertThat(run(args(tmp.resolve("bad"), "1", "plain", "--val-per-class", "-1"))).isEqualTo(1);
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("val-per-class must be non-negative");
+    out.reset();
+    assertThat(run(args(tmp.resolve("bad2"), "1", "evograd", "--evograd-meta-lr", "0"))).isEqualTo(1);
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("--evograd-meta-lr must be positive");
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, r, a.length, b.length);
+    return r;
+  }
+
+  @Test
   void resumeAfterAKillGivesTheIdenticalResult(@TempDir Path tmp) throws Exception {
     Path whole = tmp.resolve("whole");
     Path killed = tmp.resolve("killed");
