@@ -47,7 +47,7 @@ run() { # setting config method options...
     local start
     start=$(date +%s)
     "$ROOT/bilevel" run mwn "${opts[@]}" --estimator "$method" "$@" --val-per-class "$VAL" --seeds "$seed" \
-      --out "$dir" "${resume[@]}" --no-progress | grep -E 'final|Resuming' || true
+      --out "$dir" "${resume[@]}" --no-progress | grep -E 'Resuming' || true # (its summary line shows test accuracy)
     echo "== $setting $config seed $seed: $(( $(date +%s) - start )) s"
   done
 }
@@ -86,7 +86,7 @@ case "$STAGE" in
     echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     for sdir in "$OUT"/*/*/; do
       setting=$(basename "$(dirname "$sdir")") config=$(basename "$sdir")
-      a=$(sed -nE 's/^s([^-]+)-t([^-]+)-k([0-9]+).*/\1 \2 \3/p' <<< "$config")
+      a=$(sed -nE 's/^s([0-9.]+e-[0-9]+)-t([0-9.]+)-k([0-9]+).*/\1 \2 \3/p' <<< "$config")
       ae="–"
       [[ -n $a ]] && ae=$(alpha_e $a)
       row=()
