@@ -99,9 +99,9 @@ public final class MwnExperiment implements Experiment {
         new ExperimentOption("meta-weight-decay", "1e-4", "weight decay of V (coupled, in its optimiser)"),
         new ExperimentOption("weighting", "normalised", "normalised (sum v*l / sum v) or mean ((1/n) sum v*l)"),
         new ExperimentOption("one-step-lr", "lr", "virtual step of one-step: lr (the classifier's current lr) or a"
-            + " number (a diagnostic: 1.35e-2 or 1.5e-5 is what EvoGrad's sigma 3e-2 or 1e-3 amounts to)"),
-        new ExperimentOption("evograd", "mwn", "EvoGrad preset: mwn (K=4, sigma=3e-2, tau=0.05, all weights, no"
-            + " weight decay on V; measured in docs/mwn.md) or paper (K=2, sigma=1e-3, tau=0.05, all weights perturbed,"
+            + " number (a diagnostic: 3.75e-2, 1.35e-2 or 1.5e-5 is what EvoGrad's sigma 5e-2, 3e-2 or 1e-3 amounts to)"),
+        new ExperimentOption("evograd", "mwn", "EvoGrad preset: mwn (K=4, sigma=5e-2, tau=0.05, all weights, no"
+            + " weight decay on V; selected on validation data, docs/mwn.md; the earlier preset is --evograd-sigma 3e-2) or paper (K=2, sigma=1e-3, tau=0.05, all weights perturbed,"
             + " V weight decay as --meta-weight-decay)"),
         new ExperimentOption("evograd-candidates", "preset", "EvoGrad K, number of candidates"),
         new ExperimentOption("evograd-sigma", "preset", "EvoGrad perturbation size sigma (+-sigma per weight)"),
