@@ -11,7 +11,7 @@
 #   bash plugins-mwn/scripts/evograd-selection.sh OUT plain             # plain on both settings (information only)
 #   bash plugins-mwn/scripts/evograd-selection.sh OUT summary           # the table of every finished folder
 #
-# The selection rule, fixed before any of these runs (2026-11-22, 14:45 UTC):
+# The selection rule, fixed before any of these runs (2026-11-22, committed 14:42 UTC):
 #  1. Stage A, 40% uniform noise: the 12 configs sigma in {1e-2, 3e-2, 5e-2} x tau in {0.05, 0.5} x K in {4, 8}
 #     (every weight perturbed, no weight decay on V, V's Adam lr 1e-3 as the other methods; the current
 #     preset is sigma 3e-2, tau 0.05, K 4). Winner W = the highest mean final val_acc over seeds 4 and 5.
