@@ -633,20 +633,7 @@ public final class PerfBench {
         r.run();
       }
     });
-    int n = m == Model.MLP ? (o.quick ? 20 : 100) : (o.quick ? 3 : 15);
-    double[][] t = new double[cs.length][n];
-    for (int i = 0; i < n; i++) {
-      for (int k = 0; k < cs.length; k++) {
-        long t0 = System.nanoTime();
-        evals[k].run();
-        t[k][i] = (System.nanoTime() - t0) / 1e6;
-      }
-    }
-    double[] med = new double[cs.length];
-    for (int k = 0; k < cs.length; k++) {
-      med[k] = median(t[k]);
-    }
-    return med;
+    return interleavedMedians(m == Model.MLP ? (o.quick ? 20 : 100) : (o.quick ? 3 : 15), evals);
   }
 
   private static long[] concreteShape(CompiledProblem c) {
