@@ -826,10 +826,14 @@ public final class PerfBench {
 
   // ------------------------------------------------------------------- 2. meta-iterations
 
-  /** Timing of one estimator on one problem. */
-  /** plainMs: the plain step measured alternately with this estimator's steps. */
+  /**
+   * Timing of one estimator on one problem. plainMs: the plain step measured in blocks alternating
+   * with this estimator's steps; ratio: the median over blocks of (median meta-iteration after a
+   * plain block / median plain step of that block), so that the machine's drift between blocks
+   * does not enter it.
+   */
   record MetaTiming(String estimator, int window, double metaMs, double innerMs, int metas,
-      double plainMs, String refused) {}
+      double plainMs, double ratio, String refused) {}
 
   private static void sectionMeta(Opts o, Framework fw, Backend backend,
       Map<Model, Double> plainMs) {
@@ -873,7 +877,9 @@ public final class PerfBench {
     }
     System.out.println("meta/plain = meta-iteration (estimator + outer Adam step) / plain step,"
         + " plain steps taken in blocks (20 MLP, 3 CNN) alternating with blocks of the"
-        + " estimator's steps;"
+        + " estimator's steps, at least three blocks; the ratio is the median over blocks of"
+        + " (median meta-iteration after a plain block / median plain step of that block);"
+        + " meta ms and plain ms are medians over all blocks;"
         + " inner ms = the MWN inner update (weighting net included); (in+meta/T) = amortised"
         + " cost of a training step with meta-learning, as a multiple of a plain step");
     System.out.println(load.describe());
@@ -946,7 +952,7 @@ public final class PerfBench {
     double p = t.plainMs();
     double perStep = (t.innerMs() + t.metaMs() / t.window()) / p;
     System.out.printf(Locale.ROOT, "%-20s %6d %6d %12.2f %9.2fx %10.2f %11.2fx %10.2f%n", name,
-        t.window(), t.metas(), t.metaMs(), t.metaMs() / p, t.innerMs(), perStep, p);
+        t.window(), t.metas(), t.metaMs(), t.ratio(), t.innerMs(), perStep, p);
   }
 
   private static MetaTiming timeMeta(Opts o, Framework fw, Model m, String name, Kind kind) {
@@ -967,6 +973,8 @@ public final class PerfBench {
     List<Double> meta = new ArrayList<>();
     List<Double> in = new ArrayList<>();
     List<Double> plain = new ArrayList<>();
+    List<List<Double>> plainByBlock = new ArrayList<>();
+    List<List<Double>> metaByBlock = new ArrayList<>();
     int metas = 0;
     long deadline = System.nanoTime() + (long) ((o.metaSeconds + o.warmupSeconds) * 1e9);
     try {
@@ -979,15 +987,21 @@ public final class PerfBench {
       int plainBlocks = 0;
       // At least three plain blocks: a single one (EvoGrad's ten MLP meta-iterations fit in one
       // block) read 7.40 and 8.54 ms in two runs, against about 3 ms in the next blocks.
-      while ((meta.size() < wantMetas || plainBlocks < 3) && System.nanoTime() < deadline) {
+      // ... and every block started is finished, so that each block's ratio has its full count.
+      while ((meta.size() < wantMetas || plainBlocks < 3 || inBlock < block)
+          && System.nanoTime() < deadline) {
         if (inBlock == block) {
           plainBlocks++;
           plainRun.step(plainData.next(), () -> null); // first of a block: caches refill
+          List<Double> thisBlock = new ArrayList<>();
           for (int i = 0; i < block; i++) {
             long t0 = System.nanoTime();
             plainRun.step(plainData.next(), () -> null);
-            plain.add((System.nanoTime() - t0) / 1e6);
+            thisBlock.add((System.nanoTime() - t0) / 1e6);
           }
+          plain.addAll(thisBlock);
+          plainByBlock.add(thisBlock);
+          metaByBlock.add(new ArrayList<>());
           run.step(inner.next(), outer::next); // untimed, likewise
           inBlock = 0;
         }
@@ -997,6 +1011,7 @@ public final class PerfBench {
           metas++;
           if (metas > warmMetas) {
             meta.add(ev.metaNanos() / 1e6);
+            metaByBlock.get(metaByBlock.size() - 1).add(ev.metaNanos() / 1e6);
           }
         }
         if (metas > warmMetas || (metas == warmMetas && !ev.metaUpdated())) {
@@ -1004,15 +1019,21 @@ public final class PerfBench {
         }
       }
     } catch (RuntimeException e) {
-      return new MetaTiming(name, window, Double.NaN, Double.NaN, 0, Double.NaN,
+      return new MetaTiming(name, window, Double.NaN, Double.NaN, 0, Double.NaN, Double.NaN,
           e.getClass().getSimpleName() + ": " + e.getMessage());
     }
     if (meta.isEmpty()) {
-      return new MetaTiming(name, window, Double.NaN, Double.NaN, 0, Double.NaN,
+      return new MetaTiming(name, window, Double.NaN, Double.NaN, 0, Double.NaN, Double.NaN,
           TIMED_OUT + ": no measured meta-iteration within " + fmt0(o.metaSeconds) + " s");
     }
+    List<Double> ratios = new ArrayList<>();
+    for (int b = 0; b < plainByBlock.size(); b++) {
+      if (!metaByBlock.get(b).isEmpty()) {
+        ratios.add(median(metaByBlock.get(b)) / median(plainByBlock.get(b)));
+      }
+    }
     return new MetaTiming(name, window, median(meta), median(in), meta.size(), median(plain),
-        null);
+        median(ratios), null);
   }
 
   /**
