@@ -466,8 +466,7 @@ final class GraphPlan {
     OpContext ctx = exec.buildContext();
     inputs(ctx, ins[2], dx ? ins[1] : ins[0]); // dL/dx = ε·y, dL/dy = ε·x
     outputs(ctx, out);
-    exec.exec(mul, ctx);
-    ops.add(direct(mul, ctx));
+    planAndRun(direct(mul, ctx));
     rewrites.add(opNames.get(opNames.size() - 1) + ": one multiply");
     values.put(outNames.get(dx ? 0 : 1), out);
     own(outNames.get(dx ? 0 : 1), out);
@@ -701,17 +700,7 @@ final class GraphPlan {
     ctx.setIArguments(mm.iArgs());
     ctx.setTArguments(mm.tArgs());
     outputs(ctx, out);
-    Runnable replay = direct(mm, ctx);
-    boolean[] first = {true};
-    // The first run goes through the executioner (its checks, its error message), later ones direct.
-    return () -> {
-      if (first[0]) {
-        first[0] = false;
-        exec.exec(mm, ctx);
-      } else {
-        replay.run();
-      }
-    };
+    return direct(mm, ctx);
   }
 
   /**
@@ -719,8 +708,7 @@ final class GraphPlan {
    * bookkeeping. M2.1's {@code exec(CustomOp, OpContext)} lists the context's input and output
    * arrays twice per call (to check that none was closed and for workspace checks), which showed as
    * 3% to 4% of an MWN step's samples; it also looks up a oneDNN override by the op object in a map
-   * keyed by op names, which never matches. The op and its context were run through the executioner
-   * once while planning, so a failure here is new: it is reported with libnd4j's message.
+   * keyed by op names, which never matches. A failure is reported with libnd4j's message.
    */
   private static Runnable direct(CustomOp op, OpContext ctx) {
     NativeOps loop = NativeOpsHolder.getInstance().getDeviceNativeOps();

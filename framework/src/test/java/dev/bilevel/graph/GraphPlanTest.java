@@ -102,6 +102,23 @@ class GraphPlanTest {
     }
   }
 
+  /**
+   * A classifier whose logits a one-number λ scales inside (CE(s·net(x))), with plain CE outside:
+   * the smallest λ that reaches the inner objective.
+   */
+  private static BilevelProblem scaledLogits(String name, long[] xShape, int classes, double s0,
+      java.util.function.Consumer<dev.bilevel.dsl.Net> net) {
+    return Bilevel.problem(name).dtype(DataType.DOUBLE)
+        .input("x", xShape).input("y", -1, classes)
+        .inner("net", net)
+        .metaParams("s", g -> g.param("s", Init.constant(s0), 1))
+        .innerObjective(f -> f.meanCrossEntropy(f.inner("net").apply(f.input("x"))
+            .mul(f.meta("s").param("s")), f.input("y")))
+        .outerObjective(f -> f.meanCrossEntropy(f.inner("net").apply(f.input("x")), f.input("y")))
+        .innerOptimizer(Sgd.of(0.1)).outerOptimizer(Adam.of(0.01))
+        .build();
+  }
+
   /** An MLP on raw 6-dimensional inputs; λ scales θ's squared norm, which legacy ops compute. */
   private static BilevelProblem mlpWithWeightDecay() {
     return Bilevel.problem("mlp").dtype(DataType.DOUBLE)
@@ -159,16 +176,9 @@ class GraphPlanTest {
   @Test
   @DisplayName("reuse the buffers of activations once the backward pass has read them")
   void buffersAreReused() {
-    BilevelProblem p = Bilevel.problem("deep").dtype(DataType.DOUBLE)
-        .input("x", -1, 32).input("y", -1, 4)
-        .inner("net", n -> n.dense(32, 64).tanh().dense(64, 64).tanh().dense(64, 64).tanh()
-            .dense(64, 64).tanh().dense(64, 4))
-        .metaParams("s", g -> g.param("s", Init.constant(1.0), 1))
-        .innerObjective(f -> f.meanCrossEntropy(f.inner("net").apply(f.input("x"))
-            .mul(f.meta("s").param("s")), f.input("y")))
-        .outerObjective(f -> f.meanCrossEntropy(f.inner("net").apply(f.input("x")), f.input("y")))
-        .innerOptimizer(Sgd.of(0.1)).outerOptimizer(Adam.of(0.01))
-        .build();
+    BilevelProblem p = scaledLogits("deep", new long[] {-1, 32}, 4, 1.0,
+        n -> n.dense(32, 64).tanh().dense(64, 64).tanh().dense(64, 64).tanh()
+            .dense(64, 64).tanh().dense(64, 4));
     CompiledProblem c = CompiledProblem.compile(p);
     Nd4j.getRandom().setSeed(3);
     Batch b = Batch.of(Map.of("x", Nd4j.randn(DataType.DOUBLE, 50, 32),
@@ -198,17 +208,10 @@ class GraphPlanTest {
   @org.junit.jupiter.params.provider.CsvSource({"1, 1, 1", "2, 2, 1", "3, 1, 0"})
   @DisplayName("plan a first convolution's backward without the input gradient, and relu's without the mask's, to SameDiff's values")
   void firstConvolutionSkipsTheInputGradient(int channels, int stride, int padding) {
-    BilevelProblem p = Bilevel.problem("cnn").dtype(DataType.DOUBLE)
-        .input("x", -1, 7, 7, channels).input("y", -1, 3)
-        .inner("net", n -> n.layout(dev.bilevel.blocks.ImageLayout.NHWC)
+    BilevelProblem p = scaledLogits("cnn", new long[] {-1, 7, 7, channels}, 3, 0.7,
+        n -> n.layout(dev.bilevel.blocks.ImageLayout.NHWC)
             .conv2d(channels, 4, 3, stride, padding).relu().conv2d(4, 5, 3).globalAvgPool()
-            .dense(5, 3))
-        .metaParams("s", g -> g.param("s", Init.constant(0.7), 1))
-        .innerObjective(f -> f.meanCrossEntropy(f.inner("net").apply(f.input("x"))
-            .mul(f.meta("s").param("s")), f.input("y")))
-        .outerObjective(f -> f.meanCrossEntropy(f.inner("net").apply(f.input("x")), f.input("y")))
-        .innerOptimizer(Sgd.of(0.1)).outerOptimizer(Adam.of(0.01))
-        .build();
+            .dense(5, 3));
     CompiledProblem replay = CompiledProblem.compile(p);
     CompiledProblem sameDiff = CompiledProblem.compile(p, Backends.current(), Executor.SAMEDIFF);
     INDArray theta = replay.initialTheta(4);
