@@ -76,14 +76,16 @@ class EvoGradTest {
     assertThat(s100).isLessThan(s10);
   }
 
-  @Test
+  @org.junit.jupiter.params.ParameterizedTest(name = "K = {0}")
+  @org.junit.jupiter.params.provider.ValueSource(ints = {3, 9})
   @DisplayName("the closed form equals a finite-difference derivative of L_V(θ*(λ)) with the noise fixed")
-  void closedFormMatchesFiniteDifferencesWithFixedNoise() {
+  void closedFormMatchesFiniteDifferencesWithFixedNoise(int candidates) {
     Ridge r = new Ridge(5, 40, 30, true, 9);
     CompiledProblem c = r.problem(0.3, 0.1).compile();
     INDArray theta = c.initialTheta(4).addi(0.5);
     INDArray lambda = c.initialLambda(4);
-    EvoGrad evo = new EvoGrad(EvoGradConfig.defaults().candidates(3).sigma(0.05).temperature(0.05));
+    EvoGrad evo = new EvoGrad(EvoGradConfig.defaults().candidates(candidates).sigma(0.05)
+        .temperature(0.05));
     EstimationContext ctx = Contexts.of(c, theta, lambda, r.train(), r.val(), 0.1, 42);
 
     INDArray hg = evo.estimate(ctx).gradient();
@@ -131,20 +133,80 @@ class EvoGradTest {
         .norm2Number().doubleValue()).isGreaterThan(0);
   }
 
-  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
-  @org.junit.jupiter.params.provider.EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
-  @DisplayName("Gaussian candidates: θ + N(0, σ²) in every coordinate, the same for the same seed")
-  void gaussianNoiseHasTheConfiguredScale(DataType dtype) {
-    BilevelProblem p = Bilevel.problem("wide").dtype(dtype)
+  /** 20,401 inner parameters, enough to check the noise's distribution coordinate by coordinate. */
+  private static CompiledProblem wide(DataType dtype) {
+    return Bilevel.problem("wide").dtype(dtype)
         .input("x", -1, 100).input("y", -1, 1)
         .inner("net", net -> net.dense(100, 200).dense(200, 1))
         .metaParams("l", ps -> ps.param("lambda", Init.constant(0.1), 1))
         .innerObjective(f -> f.meanSquaredError(f.inner("net").apply(f.input("x")), f.input("y"))
             .add(f.meta("l").param("lambda").mul(f.squaredNorm(f.inner("net"))).sum()))
         .outerObjective(f -> f.meanSquaredError(f.inner("net").apply(f.input("x")), f.input("y")))
-        .innerOptimizer(Sgd.of(0.1)).outerOptimizer(Adam.of(0.1)).build();
-    CompiledProblem c = p.compile();
-    Batch b = Batch.of(Map.of("x", Nd4j.rand(dtype, 4, 100), "y", Nd4j.rand(dtype, 4, 1)));
+        .innerOptimizer(Sgd.of(0.1)).outerOptimizer(Adam.of(0.1)).build().compile();
+  }
+
+  private static Batch wideBatch(DataType dtype) {
+    return Batch.of(Map.of("x", Nd4j.rand(dtype, 4, 100), "y", Nd4j.rand(dtype, 4, 1)));
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
+  @DisplayName("sign candidates: θ ± σ in every coordinate, half each, the same for the same seed")
+  void signCandidatesArePlusOrMinusSigma(DataType dtype) {
+    CompiledProblem c = wide(dtype);
+    Batch b = wideBatch(dtype);
+    INDArray theta = c.initialTheta(1);
+    double sigma = 0.02;
+    // At a vanishing temperature θ* is the best candidate itself: θ + ε_k.
+    EvoGrad greedy = new EvoGrad(EvoGradConfig.defaults().candidates(2).sigma(sigma)
+        .temperature(1e-12));
+    var ctx = Contexts.of(c, theta, c.initialLambda(1), b, b, 0.1, 11);
+
+    double[] eps = greedy.evolvedTheta(ctx, c.initialLambda(1)).sub(theta)
+        .castTo(DataType.DOUBLE).toDoubleVector();
+    int plus = 0;
+    for (double e : eps) {
+      assertThat(Math.abs(e)).isCloseTo(sigma, org.assertj.core.data.Offset.offset(1e-6));
+      plus += e > 0 ? 1 : 0;
+    }
+    // Binomial(n, ½): four standard errors are 2·√n.
+    assertThat(Math.abs(plus - eps.length / 2.0)).isLessThan(2 * Math.sqrt(eps.length));
+    assertThat(greedy.evolvedTheta(ctx, c.initialLambda(1)).sub(theta).castTo(DataType.DOUBLE)
+        .toDoubleVector()).isEqualTo(eps);
+    assertThat(greedy.evolvedTheta(Contexts.of(c, theta, c.initialLambda(1), b, b, 0.1, 12),
+        c.initialLambda(1)).sub(theta).castTo(DataType.DOUBLE).toDoubleVector()).isNotEqualTo(eps);
+  }
+
+  @Test
+  @DisplayName("sign candidates: independent signs for each of K = 9 candidates")
+  void signCandidatesAreIndependent() {
+    CompiledProblem c = wide(DataType.DOUBLE);
+    Batch b = wideBatch(DataType.DOUBLE);
+    INDArray theta = c.initialTheta(1);
+    // At a huge temperature θ* − θ = σ·S/9, S the sum of the 9 candidates' signs: E[S²] = 9 when
+    // they are independent (the standard error of its mean here is 12/√n ≈ 0.08), 81 if equal.
+    EvoGrad uniform = new EvoGrad(EvoGradConfig.defaults().candidates(9).sigma(0.01)
+        .temperature(1e12));
+
+    double[] d = uniform.evolvedTheta(Contexts.of(c, theta, c.initialLambda(1), b, b, 0.1, 5),
+        c.initialLambda(1)).sub(theta).toDoubleVector();
+
+    double meanSq = 0;
+    for (double v : d) {
+      double s = 9 * v / 0.01;
+      assertThat(Math.abs(s - Math.rint(s))).isLessThan(1e-6);
+      assertThat(Math.abs(Math.rint(s)) % 2).isEqualTo(1.0);
+      meanSq += s * s / d.length;
+    }
+    assertThat(meanSq).isCloseTo(9.0, org.assertj.core.data.Offset.offset(0.4));
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
+  @DisplayName("Gaussian candidates: θ + N(0, σ²) in every coordinate, the same for the same seed")
+  void gaussianNoiseHasTheConfiguredScale(DataType dtype) {
+    CompiledProblem c = wide(dtype);
+    Batch b = wideBatch(dtype);
     INDArray theta = c.initialTheta(1);
     double sigma = 0.02;
     // At a huge temperature both candidates weigh ½, so θ* − θ = (ε₁ + ε₂)/2 ~ N(0, σ²/2).
