@@ -133,37 +133,43 @@ class EvoGradTest {
         .norm2Number().doubleValue()).isGreaterThan(0);
   }
 
-  /** 20,401 inner parameters, enough to check the noise's distribution coordinate by coordinate. */
-  private static CompiledProblem wide(DataType dtype) {
-    return Bilevel.problem("wide").dtype(dtype)
-        .input("x", -1, 100).input("y", -1, 1)
-        .inner("net", net -> net.dense(100, 200).dense(200, 1))
-        .metaParams("l", ps -> ps.param("lambda", Init.constant(0.1), 1))
-        .innerObjective(f -> f.meanSquaredError(f.inner("net").apply(f.input("x")), f.input("y"))
-            .add(f.meta("l").param("lambda").mul(f.squaredNorm(f.inner("net"))).sum()))
-        .outerObjective(f -> f.meanSquaredError(f.inner("net").apply(f.input("x")), f.input("y")))
-        .innerOptimizer(Sgd.of(0.1)).outerOptimizer(Adam.of(0.1)).build().compile();
-  }
+  /**
+   * A problem with 20,401 inner parameters, enough to check the noise's distribution coordinate by
+   * coordinate, with one batch and its initial θ and λ.
+   */
+  private record Wide(CompiledProblem c, Batch batch, INDArray theta, INDArray lambda) {
+    static Wide of(DataType dtype) {
+      CompiledProblem c = Bilevel.problem("wide").dtype(dtype)
+          .input("x", -1, 100).input("y", -1, 1)
+          .inner("net", net -> net.dense(100, 200).dense(200, 1))
+          .metaParams("l", ps -> ps.param("lambda", Init.constant(0.1), 1))
+          .innerObjective(f -> f.meanSquaredError(f.inner("net").apply(f.input("x")), f.input("y"))
+              .add(f.meta("l").param("lambda").mul(f.squaredNorm(f.inner("net"))).sum()))
+          .outerObjective(f -> f.meanSquaredError(f.inner("net").apply(f.input("x")), f.input("y")))
+          .innerOptimizer(Sgd.of(0.1)).outerOptimizer(Adam.of(0.1)).build().compile();
+      Batch b = Batch.of(Map.of("x", Nd4j.rand(dtype, 4, 100), "y", Nd4j.rand(dtype, 4, 1)));
+      return new Wide(c, b, c.initialTheta(1), c.initialLambda(1));
+    }
 
-  private static Batch wideBatch(DataType dtype) {
-    return Batch.of(Map.of("x", Nd4j.rand(dtype, 4, 100), "y", Nd4j.rand(dtype, 4, 1)));
+    /** θ* − θ of the meta-iteration seeded by {@code seed}, in FP64. */
+    double[] displacement(EvoGrad evo, long seed) {
+      return evo.evolvedTheta(Contexts.of(c, theta, lambda, batch, batch, 0.1, seed), lambda)
+          .sub(theta).castTo(DataType.DOUBLE).toDoubleVector();
+    }
   }
 
   @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
   @org.junit.jupiter.params.provider.EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
   @DisplayName("sign candidates: θ ± σ in every coordinate, half each, the same for the same seed")
   void signCandidatesArePlusOrMinusSigma(DataType dtype) {
-    CompiledProblem c = wide(dtype);
-    Batch b = wideBatch(dtype);
-    INDArray theta = c.initialTheta(1);
+    Wide w = Wide.of(dtype);
     double sigma = 0.02;
     // At a vanishing temperature θ* is the best candidate itself: θ + ε_k.
     EvoGrad greedy = new EvoGrad(EvoGradConfig.defaults().candidates(2).sigma(sigma)
         .temperature(1e-12));
-    var ctx = Contexts.of(c, theta, c.initialLambda(1), b, b, 0.1, 11);
 
-    double[] eps = greedy.evolvedTheta(ctx, c.initialLambda(1)).sub(theta)
-        .castTo(DataType.DOUBLE).toDoubleVector();
+    double[] eps = w.displacement(greedy, 11);
+
     int plus = 0;
     for (double e : eps) {
       assertThat(Math.abs(e)).isCloseTo(sigma, org.assertj.core.data.Offset.offset(1e-6));
@@ -171,25 +177,20 @@ class EvoGradTest {
     }
     // Binomial(n, ½): four standard errors are 2·√n.
     assertThat(Math.abs(plus - eps.length / 2.0)).isLessThan(2 * Math.sqrt(eps.length));
-    assertThat(greedy.evolvedTheta(ctx, c.initialLambda(1)).sub(theta).castTo(DataType.DOUBLE)
-        .toDoubleVector()).isEqualTo(eps);
-    assertThat(greedy.evolvedTheta(Contexts.of(c, theta, c.initialLambda(1), b, b, 0.1, 12),
-        c.initialLambda(1)).sub(theta).castTo(DataType.DOUBLE).toDoubleVector()).isNotEqualTo(eps);
+    assertThat(w.displacement(greedy, 11)).isEqualTo(eps);
+    assertThat(w.displacement(greedy, 12)).isNotEqualTo(eps);
   }
 
   @Test
   @DisplayName("sign candidates: independent signs for each of K = 9 candidates")
   void signCandidatesAreIndependent() {
-    CompiledProblem c = wide(DataType.DOUBLE);
-    Batch b = wideBatch(DataType.DOUBLE);
-    INDArray theta = c.initialTheta(1);
+    Wide w = Wide.of(DataType.DOUBLE);
     // At a huge temperature θ* − θ = σ·S/9, S the sum of the 9 candidates' signs: E[S²] = 9 when
     // they are independent (the standard error of its mean here is 12/√n ≈ 0.08), 81 if equal.
     EvoGrad uniform = new EvoGrad(EvoGradConfig.defaults().candidates(9).sigma(0.01)
         .temperature(1e12));
 
-    double[] d = uniform.evolvedTheta(Contexts.of(c, theta, c.initialLambda(1), b, b, 0.1, 5),
-        c.initialLambda(1)).sub(theta).toDoubleVector();
+    double[] d = w.displacement(uniform, 5);
 
     double meanSq = 0;
     for (double v : d) {
@@ -205,20 +206,18 @@ class EvoGradTest {
   @org.junit.jupiter.params.provider.EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
   @DisplayName("Gaussian candidates: θ + N(0, σ²) in every coordinate, the same for the same seed")
   void gaussianNoiseHasTheConfiguredScale(DataType dtype) {
-    CompiledProblem c = wide(dtype);
-    Batch b = wideBatch(dtype);
-    INDArray theta = c.initialTheta(1);
+    Wide w = Wide.of(dtype);
     double sigma = 0.02;
     // At a huge temperature both candidates weigh ½, so θ* − θ = (ε₁ + ε₂)/2 ~ N(0, σ²/2).
     EvoGrad evo = new EvoGrad(EvoGradConfig.defaults().candidates(2).sigma(sigma)
         .temperature(1e9).noise(EvoGradConfig.Noise.GAUSSIAN));
-    var ctx = Contexts.of(c, theta, c.initialLambda(1), b, b, 0.1, 7);
 
-    INDArray eps = evo.evolvedTheta(ctx, c.initialLambda(1)).sub(theta).castTo(DataType.DOUBLE);
+    double[] values = w.displacement(evo, 7);
+
+    INDArray eps = Nd4j.createFromArray(values);
     long n = eps.length();
     double mean = eps.meanNumber().doubleValue();
     double sd = eps.stdNumber().doubleValue();
-
     assertThat(n).isEqualTo(20_401);
     double expected = sigma / Math.sqrt(2);
     assertThat(Math.abs(mean)).isLessThan(4 * expected / Math.sqrt(n));
@@ -228,8 +227,7 @@ class EvoGradTest {
     double kurtosis = Transforms.pow(eps.sub(mean), 4).meanNumber().doubleValue()
         / Math.pow(sd, 4);
     assertThat(kurtosis).isCloseTo(3.0, org.assertj.core.data.Offset.offset(0.3));
-    assertThat(evo.evolvedTheta(ctx, c.initialLambda(1)).sub(theta).castTo(DataType.DOUBLE))
-        .isEqualTo(eps);
+    assertThat(w.displacement(evo, 7)).isEqualTo(values);
   }
 
   @Test
