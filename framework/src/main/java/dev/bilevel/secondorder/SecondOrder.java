@@ -6,8 +6,8 @@ import dev.bilevel.graph.BilevelOracle;
 import dev.bilevel.graph.Evaluation;
 import dev.bilevel.graph.Scratch;
 import dev.bilevel.graph.Wrt;
+import dev.bilevel.graph.Vectors;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Second-order products from first-order gradients by central differences, evaluated on the same
@@ -47,17 +47,8 @@ public final class SecondOrder {
   public record Products(INDArray hessianVector, INDArray mixedVector) {}
 
   private double step(INDArray base, INDArray v) {
-    double vn = norm2(v);
-    return vn == 0 ? 0 : fd.relativeStep() * (1 + norm2(base)) / vn;
-  }
-
-  /**
-   * ‖v‖₂ by BLAS nrm2. ND4J 1.0.0-M2.1's {@code norm2Number} took 0.56 to 0.87 ms for the
-   * 269,322 weights of the MWN MLP, nrm2 0.08 ms (docs/performance.md, item 15); every
-   * finite-difference product takes two.
-   */
-  public static double norm2(INDArray v) {
-    return Nd4j.getBlasWrapper().nrm2(v.reshape(v.length()));
+    double vn = Vectors.norm2(v);
+    return vn == 0 ? 0 : fd.relativeStep() * (1 + Vectors.norm2(base)) / vn;
   }
 
   /** Hessian of L with respect to θ, times a θ-sized vector v. */
@@ -138,7 +129,7 @@ public final class SecondOrder {
   /** into ← base + a·v, without allocating. */
   private static INDArray shifted(INDArray into, INDArray base, double a, INDArray v) {
     into.assign(base.reshape(into.length()));
-    Nd4j.getBlasWrapper().level1().axpy(into.length(), a, v.reshape(into.length()), into);
+    Vectors.axpy(a, v.reshape(into.length()), into);
     return into;
   }
 

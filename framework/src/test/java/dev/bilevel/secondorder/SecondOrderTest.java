@@ -85,19 +85,4 @@ class SecondOrderTest {
     assertThat(hv.norm2Number().doubleValue()).isZero();
     assertThat(c.counts().minus(before).backward()).isZero();
   }
-
-  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
-  @org.junit.jupiter.params.provider.EnumSource(value = org.nd4j.linalg.api.buffer.DataType.class,
-      names = {"FLOAT", "DOUBLE"})
-  @DisplayName("norm2 is the Euclidean norm, of views and of values whose squares overflow FP32")
-  void norm2IsTheEuclideanNorm(org.nd4j.linalg.api.buffer.DataType dtype) {
-    INDArray m = Nd4j.createFromArray(new double[][] {{1, 2}, {3, 4}, {12, 0}}).castTo(dtype);
-    INDArray big = Nd4j.createFromArray(3e20, 4e20).castTo(dtype);
-
-    assertThat(SecondOrder.norm2(m)).isCloseTo(Math.sqrt(174), org.assertj.core.data.Offset.offset(1e-5));
-    assertThat(SecondOrder.norm2(m.getColumn(0))).isCloseTo(Math.sqrt(154),
-        org.assertj.core.data.Offset.offset(1e-5));
-    assertThat(SecondOrder.norm2(m.getRow(2))).isCloseTo(12, org.assertj.core.data.Offset.offset(1e-5));
-    assertThat(SecondOrder.norm2(big)).isCloseTo(5e20, org.assertj.core.data.Percentage.withPercentage(1e-4));
-  }
 }

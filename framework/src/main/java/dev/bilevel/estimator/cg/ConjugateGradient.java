@@ -7,7 +7,7 @@ import dev.bilevel.estimator.HypergradientEstimator;
 import dev.bilevel.graph.BilevelOracle;
 import dev.bilevel.graph.Evaluation;
 import dev.bilevel.graph.Wrt;
-import dev.bilevel.secondorder.SecondOrder;
+import dev.bilevel.graph.Vectors;
 import jakarta.inject.Inject;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -61,7 +61,7 @@ public final class ConjugateGradient implements HypergradientEstimator {
     }
     double shift = c.innerOptimizer().weightDecay() + config.damping();
     INDArray b = out.gradTheta();
-    double bNorm = SecondOrder.norm2(b);
+    double bNorm = Vectors.norm2(b);
     INDArray x = oracle.thetaLayout().zeros();
     INDArray r = b.dup();
     INDArray p = b.dup();

@@ -7,11 +7,11 @@ import dev.bilevel.estimator.Trajectory;
 import dev.bilevel.estimator.TrajectoryNeeds;
 import dev.bilevel.estimator.unroll.InnerDynamics;
 import dev.bilevel.estimator.unroll.ReverseSweep;
+import dev.bilevel.graph.Vectors;
 import jakarta.inject.Inject;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * DrMAD (Fu et al., IJCAI 2016): the reverse sweep of {@code reverse}, with every θ_{t−1} replaced by
@@ -64,7 +64,7 @@ public final class DrMad implements HypergradientEstimator {
     INDArray point = n == 0 ? null : theta0.dup();
     ReverseSweep.Result r = ReverseSweep.run(c, dynamics, window, config.truncate(), i -> {
       point.assign(theta0);
-      Nd4j.getBlasWrapper().level1().axpy(point.length(), (double) i / n, delta, point);
+      Vectors.axpy((double) i / n, delta, point);
       return point;
     });
     Map<String, Double> d = new LinkedHashMap<>();

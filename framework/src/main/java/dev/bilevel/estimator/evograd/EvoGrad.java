@@ -7,6 +7,7 @@ import dev.bilevel.estimator.HypergradientEstimator;
 import dev.bilevel.graph.Evaluation;
 import dev.bilevel.graph.ParameterLayout;
 import dev.bilevel.graph.Wrt;
+import dev.bilevel.graph.Vectors;
 import jakarta.inject.Inject;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
@@ -82,7 +83,7 @@ public final class EvoGrad implements HypergradientEstimator {
     double[] w = softmaxOfNegative(losses, config.temperature());
     INDArray thetaStar = b.star.assign(c.theta());
     for (int i = 0; i < k; i++) {
-      axpy(w[i], b.epsAgain(i, seeds, this), thetaStar);
+      Vectors.axpy(w[i], b.epsAgain(i, seeds, this), thetaStar);
     }
     boolean direct = oracle.lambdaReaches(Level.OUTER);
     Evaluation out = oracle.evaluateInto(Level.OUTER, thetaStar, c.lambda(), c.outerBatch(),
@@ -101,11 +102,6 @@ public final class EvoGrad implements HypergradientEstimator {
     d.put("weightMax", max(w));
     d.put("candidateLossSpread", max(losses) - min(losses));
     return new Hypergradient(hg, d);
-  }
-
-  /** y ← y + a·x, in place. */
-  private static void axpy(double a, INDArray x, INDArray y) {
-    Nd4j.getBlasWrapper().level1().axpy(x.length(), a, x, y);
   }
 
   /**

@@ -12,6 +12,7 @@ import dev.bilevel.estimator.unroll.Windows;
 import dev.bilevel.graph.BilevelOracle;
 import dev.bilevel.graph.Evaluation;
 import dev.bilevel.graph.Wrt;
+import dev.bilevel.graph.Vectors;
 import jakarta.inject.Inject;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -83,8 +84,8 @@ public final class Forward implements HypergradientEstimator {
         }
       } else {
         INDArray replayed = Windows.replay(oracle, c.innerOptimizer(), window, c.lambda(), advance);
-        drift = replayed.sub(c.theta()).norm2Number().doubleValue()
-            / Math.max(c.theta().norm2Number().doubleValue(), Double.MIN_NORMAL);
+        drift = Vectors.norm2(replayed.subi(c.theta()))
+            / Math.max(Vectors.norm2(c.theta()), Double.MIN_NORMAL);
       }
     }
     boolean direct = oracle.lambdaReaches(Level.OUTER);

@@ -6,8 +6,8 @@ import dev.bilevel.graph.Scratch;
 import dev.bilevel.optim.OptimizerSpec;
 import dev.bilevel.optim.Sgd;
 import dev.bilevel.secondorder.SecondOrder;
+import dev.bilevel.graph.Vectors;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The inner update map the engine applies, for the optimizers whose Jacobians the unrolled
@@ -120,7 +120,7 @@ public final class InnerDynamics {
       contribution = products.bothInto(Level.INNER, thetaBefore, lambda, batch, w, hw)
           .mixedVector();
       if (weightDecay != 0) {
-        axpy(weightDecay, w, hw);
+        Vectors.axpy(weightDecay, w, hw);
       }
       if (momentum != 0) {
         // v ← μ² α_θ + μ v, from the α_θ before its update
@@ -128,10 +128,10 @@ public final class InnerDynamics {
           a.velocity = a.theta.mul(momentum * momentum);
         } else {
           a.velocity.muli(momentum);
-          axpy(momentum * momentum, a.theta, a.velocity);
+          Vectors.axpy(momentum * momentum, a.theta, a.velocity);
         }
       }
-      axpy(-learningRate, hw, a.theta);
+      Vectors.axpy(-learningRate, hw, a.theta);
     }
     return contribution.muli(-learningRate);
   }
@@ -142,11 +142,6 @@ public final class InnerDynamics {
   private INDArray scratch(int i, INDArray like) {
     scratch[i] = Scratch.fit(scratch[i], like);
     return scratch[i];
-  }
-
-  /** y ← y + a·x, in place. */
-  private static void axpy(double a, INDArray x, INDArray y) {
-    Nd4j.getBlasWrapper().level1().axpy(x.length(), a, x, y);
   }
 
   /**
@@ -191,17 +186,17 @@ public final class InnerDynamics {
     INDArray u = products.hessianVectorInto(Level.INNER, thetaBefore, lambda, batch, z.theta,
         scratch(2, z.theta));
     if (weightDecay != 0) {
-      axpy(weightDecay, z.theta, u);
+      Vectors.axpy(weightDecay, z.theta, u);
     }
     if (mixedColumn != null) {
       u.addi(mixedColumn);
     }
     // In place, the old Z_v read before it changes: Z_θ += μ² Z_v − (1+μ)η u; Z_v ← μ Z_v − η u.
-    axpy(-(1 + momentum) * learningRate, u, z.theta);
+    Vectors.axpy(-(1 + momentum) * learningRate, u, z.theta);
     if (momentum != 0) {
-      axpy(momentum * momentum, z.velocity, z.theta);
+      Vectors.axpy(momentum * momentum, z.velocity, z.theta);
       z.velocity.muli(momentum);
-      axpy(-learningRate, u, z.velocity);
+      Vectors.axpy(-learningRate, u, z.velocity);
     }
   }
 }
