@@ -63,7 +63,8 @@ case "$STAGE" in
             $2 == m && $4 == epochs { last = $c } END { if (last != "") printf "%.2f", 100 * last }' "$f")
           vals+=("$v")
         done
-        [[ -z "${vals[*]// /}" ]] && continue
+        joined=$(printf '%s' "${vals[@]}")
+        [[ -z $joined ]] && continue # the method did not run in this folder
         mean=$(printf '%s\n' "${vals[@]}" | awk 'NF { s += $1; n++ } END { if (n == '"${#SEED_LIST[@]}"') printf "%.2f", s / n; else print "–" }')
         echo "| ${config#lr} | $method | ${vals[0]:-–} | ${vals[1]:-–} | $mean |"
       done
