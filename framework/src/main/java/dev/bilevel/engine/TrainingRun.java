@@ -7,8 +7,10 @@ import dev.bilevel.dsl.UpdateOrder;
 import dev.bilevel.estimator.EstimationContext;
 import dev.bilevel.estimator.Hypergradient;
 import dev.bilevel.estimator.HypergradientEstimator;
+import dev.bilevel.estimator.InnerStep;
 import dev.bilevel.estimator.Trajectory;
 import dev.bilevel.estimator.TrajectoryNeeds;
+import dev.bilevel.estimator.WindowAccumulator;
 import dev.bilevel.graph.CompiledProblem;
 import dev.bilevel.graph.Evaluation;
 import dev.bilevel.graph.Wrt;
@@ -25,6 +27,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * One training run of a problem with one estimator: the live θ and λ, both optimizers and the step
  * counter. A step reads: (meta-update if due) → inner update → listeners, or the inner update first
  * for {@link UpdateOrder#BASE_FIRST}. The meta-update is: estimator → outer optimizer.
+ *
+ * <p>Between meta-updates the run either records the window of inner steps the estimator {@link
+ * HypergradientEstimator#needs() needs}, or, for an estimator that follows the steps online, passes
+ * each step to the estimator's {@link WindowAccumulator} and records nothing.
  */
 public final class TrainingRun {
   private final CompiledProblem compiled;
@@ -38,8 +44,12 @@ public final class TrainingRun {
   private final List<TrainingListener> listeners = new CopyOnWriteArrayList<>();
   private long step;
   private int epoch;
-  // The window of inner steps since the last meta-update, for trajectory estimators.
+  // The window of inner steps since the last meta-update: recorded for trajectory estimators,
+  // followed by the accumulator (and not recorded) for online ones.
+  private final WindowAccumulator accumulator;
+  private final boolean recording;
   private final List<Trajectory.Step> window = new ArrayList<>();
+  private int windowLength;
   private INDArray innerGrad; // reused by every inner step, overwritten by the optimizer
   private INDArray windowTheta0;
   private Optimizer.Snapshot windowOpt0;
@@ -55,6 +65,8 @@ public final class TrainingRun {
     BilevelProblem p = compiled.problem();
     this.innerOpt = p.innerOptimizer().create(theta.length(), p.dtype());
     this.outerOpt = p.outerOptimizer().create(lambda.length(), p.dtype());
+    this.accumulator = estimator.newAccumulator();
+    this.recording = accumulator == null && estimator.needs() != TrajectoryNeeds.NONE;
     startWindow();
   }
 
@@ -159,31 +171,38 @@ public final class TrainingRun {
     return ev;
   }
 
+  // An estimator that works on a window gets none that is empty (META_FIRST's first step).
   private boolean windowReady() {
-    return estimator.needs() == TrajectoryNeeds.NONE || !window.isEmpty();
+    return estimator.needs() == TrajectoryNeeds.NONE || windowLength > 0;
   }
 
   private double innerUpdate(Batch batch) {
     if (innerGrad == null) {
       innerGrad = compiled.thetaLayout().zeros();
     }
+    if (accumulator != null) {
+      // Before the inner gradient: the accumulator's evaluations cannot touch innerGrad.
+      accumulator.accept(new InnerStep(compiled, products, theta, lambda, batch,
+          innerOpt.currentLearningRate(), compiled.problem().innerOptimizer()));
+    }
     Evaluation e = compiled.evaluateInto(Level.INNER, theta, lambda, batch, Wrt.THETA,
         innerGrad);
-    if (estimator.needs() != TrajectoryNeeds.NONE) {
+    if (recording) {
       window.add(new Trajectory.Step(batch, innerOpt.currentLearningRate(), innerOpt.iteration(),
           estimator.needs() == TrajectoryNeeds.FULL ? theta.dup() : null));
     }
+    windowLength++;
     innerOpt.stepConsuming(theta, e.gradTheta());
     return e.value();
   }
 
   private Hypergradient metaUpdate(Batch innerBatch, Batch outerBatch) {
-    Trajectory trajectory = estimator.needs() == TrajectoryNeeds.NONE
-        ? Trajectory.empty()
-        : new Trajectory(windowTheta0, windowOpt0, window, theta.dup());
+    Trajectory trajectory = recording
+        ? new Trajectory(windowTheta0, windowOpt0, window, theta.dup())
+        : Trajectory.empty();
     EstimationContext ctx = new EstimationContext(compiled, products, theta, lambda, innerBatch,
         outerBatch, compiled.problem().innerOptimizer(), innerOpt.currentLearningRate(), trajectory,
-        metaSeed(), step);
+        metaSeed(), step, accumulator);
     Hypergradient hg = estimator.estimate(ctx);
     if (!hg.skipped()) {
       outerOpt.step(lambda, hg.gradient());
@@ -194,7 +213,11 @@ public final class TrainingRun {
 
   private void startWindow() {
     window.clear();
-    if (estimator.needs() != TrajectoryNeeds.NONE) {
+    windowLength = 0;
+    if (accumulator != null) {
+      accumulator.reset();
+    }
+    if (recording) {
       windowTheta0 = theta.dup();
       windowOpt0 = innerOpt.snapshot();
     }

@@ -6,16 +6,30 @@ import java.util.Map;
  * A strategy that estimates dL_out/dλ at the current state. It sees only an {@link
  * EstimationContext}: values, gradients and products at given parameters and batches, never
  * SameDiff. Lifecycle: constructed once per injector, {@link #estimate} called once per meta-update;
- * estimators keep no state between calls unless their documentation says so.
+ * estimators keep no state between calls unless their documentation says so. State built over a
+ * window lives in a per-run {@link WindowAccumulator}, not in the estimator.
  */
 public interface HypergradientEstimator {
 
   /** The registry name, e.g. {@code "evograd"}. */
   String name();
 
-  /** What the engine must record between meta-updates for this estimator. */
+  /**
+   * What a recorded window must hold for {@link #estimate} to work from it. The engine records it
+   * between meta-updates, unless the estimator follows the inner steps online ({@link
+   * #newAccumulator()}): then it records nothing.
+   */
   default TrajectoryNeeds needs() {
     return TrajectoryNeeds.NONE;
+  }
+
+  /**
+   * A new, empty accumulator for one run, for an estimator that follows the inner steps as they
+   * happen rather than from a recorded window; null (the default) for the others. Called once per
+   * run: the state a run builds must not live in the estimator, which may serve several runs.
+   */
+  default WindowAccumulator newAccumulator() {
+    return null;
   }
 
   /** The hypergradient at the context's θ and λ. */

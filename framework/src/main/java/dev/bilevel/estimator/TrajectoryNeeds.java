@@ -1,6 +1,9 @@
 package dev.bilevel.estimator;
 
-/** How much of the inner trajectory an estimator needs the engine to keep. */
+/**
+ * How much of the inner trajectory an estimator needs in a recorded window: what the engine keeps
+ * for it, unless it follows the steps online ({@link HypergradientEstimator#newAccumulator()}).
+ */
 public enum TrajectoryNeeds {
   /** Only the current state (online estimators). */
   NONE,
