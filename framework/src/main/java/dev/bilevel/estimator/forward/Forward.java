@@ -1,12 +1,13 @@
 package dev.bilevel.estimator.forward;
 
-import dev.bilevel.data.Batch;
 import dev.bilevel.dsl.Level;
 import dev.bilevel.estimator.EstimationContext;
 import dev.bilevel.estimator.Hypergradient;
 import dev.bilevel.estimator.HypergradientEstimator;
+import dev.bilevel.estimator.InnerStep;
 import dev.bilevel.estimator.Trajectory;
 import dev.bilevel.estimator.TrajectoryNeeds;
+import dev.bilevel.estimator.WindowAccumulator;
 import dev.bilevel.estimator.unroll.InnerDynamics;
 import dev.bilevel.estimator.unroll.Windows;
 import dev.bilevel.graph.BilevelOracle;
@@ -27,12 +28,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * </pre>
  *
  * with A_t, B_t the Jacobians of the inner update (SGD or SGD with Nesterov momentum, see {@link
- * InnerDynamics}). The θ_{t−1} at which they are evaluated are replayed from θ_0 with the engine's
- * optimizer (one gradient evaluation per step), so memory is the dim(λ) tangents (twice that with
- * momentum, for the velocity part), whatever T. Each
- * step costs four gradient evaluations per λ coordinate: it is for low-dimensional λ, and refuses
- * a λ larger than {@link ForwardConfig#maxLambdaDimension()}. It gives the same result as {@code
- * reverse}; its advantage is memory that does not grow with T.
+ * InnerDynamics}) at θ_{t−1}. Run by the engine it is online: the run's {@link Tangents} ({@link
+ * #newAccumulator()}) advance Z at each inner step, at the engine's own θ_{t−1}, and the engine
+ * records nothing, so memory is the dim(λ) tangents (twice that with momentum, for the velocity
+ * part), whatever T. Called with a recorded window instead ({@link #needs()}: its endpoints and
+ * batches), it replays the window from θ_0 with the engine's optimizer (one more gradient
+ * evaluation per step) or uses the recorded θ_t when the window has them; the result is the same.
+ * Each step costs four gradient evaluations per λ coordinate: it is for low-dimensional λ, and
+ * refuses a λ larger than {@link ForwardConfig#maxLambdaDimension()}. It gives the same result as
+ * {@code reverse}; its advantage is memory that does not grow with T.
  */
 public final class Forward implements HypergradientEstimator {
   public static final String NAME = "forward";
@@ -52,68 +56,69 @@ public final class Forward implements HypergradientEstimator {
     return NAME;
   }
 
+  /** What a recorded window must hold; the engine records none, it uses {@link #newAccumulator()}. */
   @Override
   public TrajectoryNeeds needs() {
     return TrajectoryNeeds.ENDPOINTS;
   }
 
+  /** The tangents of one run, which the engine advances at every inner step. */
+  @Override
+  public WindowAccumulator newAccumulator() {
+    return new Tangents(config);
+  }
+
+  /**
+   * The hypergradient from the context's accumulator when it is this estimator's (the engine's
+   * online window), else from its recorded trajectory. The diagnostic {@code replayDrift} is the
+   * replayed θ_T's relative distance to the context's θ, 0 when nothing was replayed.
+   */
   @Override
   public Hypergradient estimate(EstimationContext c) {
     BilevelOracle oracle = c.oracle();
-    long m = oracle.lambdaLayout().size();
-    Windows.requireLambdaDimension(NAME, m, config.maxLambdaDimension(),
-        "carries one θ-sized tangent per λ coordinate", "ForwardConfig");
-    InnerDynamics dynamics = InnerDynamics.of(c.innerOptimizer(), NAME);
-    Trajectory window = c.trajectory();
-    int dim = Math.toIntExact(m);
-    InnerDynamics.Tangent[] z = new InnerDynamics.Tangent[dim];
-    boolean lambdaInner = oracle.lambdaReaches(Level.INNER);
+    Tangents.check(oracle, c.innerOptimizer(), config);
     double drift = 0;
-    if (lambdaInner && !window.isEmpty()) {
-      INDArray zeros = oracle.thetaLayout().zeros();
-      for (int j = 0; j < dim; j++) {
-        z[j] = dynamics.zeroTangent(zeros);
-      }
-      INDArray column = zeros.dup(); // M_t e_j, one column at a time
-      Windows.StepVisitor advance = (i, s, thetaBefore) ->
-          advance(c, dynamics, z, thetaBefore, s.batch(), s.learningRate(), column);
-      if (hasEveryTheta(window)) {
-        for (int i = 0; i < window.length(); i++) {
-          Trajectory.Step s = window.steps().get(i);
-          advance.visit(i, s, s.thetaBefore());
-        }
-      } else {
-        INDArray replayed = Windows.replay(oracle, c.innerOptimizer(), window, c.lambda(), advance);
-        drift = Vectors.norm2(replayed.subi(c.theta()))
-            / Math.max(Vectors.norm2(c.theta()), Double.MIN_NORMAL);
-      }
+    Tangents z;
+    if (c.accumulator() instanceof Tangents online) {
+      z = online;
+    } else {
+      z = new Tangents(config);
+      drift = follow(c, z);
     }
     boolean direct = oracle.lambdaReaches(Level.OUTER);
     Evaluation out = oracle.evaluate(Level.OUTER, c.theta(), c.lambda(), c.outerBatch(),
         direct ? Wrt.BOTH : Wrt.THETA);
     INDArray g = direct ? out.gradLambda().dup() : oracle.lambdaLayout().zeros();
-    if (z.length > 0 && z[0] != null) {
-      for (int j = 0; j < dim; j++) {
-        g.putScalar(j, g.getDouble(j) + z[j].theta().mul(out.gradTheta()).sumNumber().doubleValue());
-      }
-    }
+    z.addTransposedTimes(out.gradTheta(), g);
     Map<String, Double> d = new LinkedHashMap<>();
     d.put("outerLoss", out.value());
     d.put("replayDrift", drift);
     return new Hypergradient(g, d);
   }
 
-  private static void advance(EstimationContext c, InnerDynamics dynamics,
-      InnerDynamics.Tangent[] z, INDArray thetaBefore, Batch batch, double learningRate,
-      INDArray column) {
-    for (int j = 0; j < z.length; j++) {
-      INDArray e = c.oracle().lambdaLayout().zeros();
-      e.putScalar(j, 1.0);
-      INDArray mixedColumn = c.products().crossVectorInto(Level.INNER, thetaBefore, c.lambda(),
-          batch, e, column);
-      dynamics.pushForward(c.products(), thetaBefore, c.lambda(), batch, learningRate, z[j],
-          mixedColumn);
+  /**
+   * Feeds the recorded window's steps to {@code z}: at the recorded θ_{t−1} when the window has
+   * every one, else replayed from θ_0.
+   *
+   * @return the replay's drift, 0 without a replay
+   */
+  private static double follow(EstimationContext c, Tangents z) {
+    Trajectory window = c.trajectory();
+    if (!c.oracle().lambdaReaches(Level.INNER) || window.isEmpty()) {
+      return 0;
     }
+    Windows.StepVisitor advance = (i, s, thetaBefore) -> z.accept(new InnerStep(c.oracle(),
+        c.products(), thetaBefore, c.lambda(), s.batch(), s.learningRate(), c.innerOptimizer()));
+    if (hasEveryTheta(window)) {
+      for (int i = 0; i < window.length(); i++) {
+        Trajectory.Step s = window.steps().get(i);
+        advance.visit(i, s, s.thetaBefore());
+      }
+      return 0;
+    }
+    INDArray replayed = Windows.replay(c.oracle(), c.innerOptimizer(), window, c.lambda(), advance);
+    return Vectors.norm2(replayed.subi(c.theta()))
+        / Math.max(Vectors.norm2(c.theta()), Double.MIN_NORMAL);
   }
 
   private static boolean hasEveryTheta(Trajectory window) {

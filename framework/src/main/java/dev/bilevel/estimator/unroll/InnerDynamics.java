@@ -29,7 +29,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>Every product is a central difference of first-order gradients ({@link SecondOrder}).
  * Internal: public only so that the {@code reverse}, {@code forward} and {@code drmad} packages can
- * share it.
+ * share it. An instance keeps θ-sized work vectors between calls: one per estimate, or per run for
+ * an estimator that follows the steps online.
  */
 public final class InnerDynamics {
   private final double momentum;
@@ -138,7 +139,7 @@ public final class InnerDynamics {
 
   private final INDArray[] scratch = new INDArray[3];
 
-  /** A θ-sized work vector kept by this instance (one per estimate), contents undefined. */
+  /** A θ-sized work vector kept by this instance, contents undefined. */
   private INDArray scratch(int i, INDArray like) {
     scratch[i] = Scratch.fit(scratch[i], like);
     return scratch[i];
@@ -160,6 +161,14 @@ public final class InnerDynamics {
     /** dθ/dλ_j. */
     public INDArray theta() {
       return theta;
+    }
+
+    /** Back to zero for a new window, in the same buffers. */
+    public void reset() {
+      theta.assign(0);
+      if (velocity != null) {
+        velocity.assign(0);
+      }
     }
   }
 

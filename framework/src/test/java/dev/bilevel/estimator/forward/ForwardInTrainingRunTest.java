@@ -1,0 +1,224 @@
+package dev.bilevel.estimator.forward;
+
+import static dev.bilevel.estimator.unroll.Vectors.relativeError;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.inject.Guice;
+import dev.bilevel.engine.BilevelTrainer;
+import dev.bilevel.engine.RunState;
+import dev.bilevel.engine.TrainingRun;
+import dev.bilevel.estimator.EstimationContext;
+import dev.bilevel.estimator.Hypergradient;
+import dev.bilevel.estimator.HypergradientEstimator;
+import dev.bilevel.estimator.TrajectoryNeeds;
+import dev.bilevel.estimator.WindowAccumulator;
+import dev.bilevel.estimator.reverse.Reverse;
+import dev.bilevel.estimator.reverse.ReverseConfig;
+import dev.bilevel.estimator.unroll.QuadraticWindow;
+import dev.bilevel.inject.BilevelModule;
+import dev.bilevel.optim.OptimizerSpec;
+import dev.bilevel.optim.Sgd;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Forward mode as the engine runs it: online, the tangents advanced at every inner step by the
+ * run's accumulator, with no window recorded.
+ */
+class ForwardInTrainingRunTest {
+  private static final int EVERY = 4;
+  private static final int WINDOWS = 3;
+  private static final double MU = 0.9;
+  private static final double WD = 0.02;
+  private static final OptimizerSpec NESTEROV = Sgd.of(0.05).momentum(MU).weightDecay(WD);
+
+  private final QuadraticWindow q = new QuadraticWindow(4, EVERY * WINDOWS, 16, 0.2, 13);
+  private final BilevelTrainer trainer = Guice.createInjector(new BilevelModule())
+      .getInstance(BilevelTrainer.class);
+
+  /** Passes through to an estimator and keeps what each meta-update saw and returned. */
+  private static final class Capturing implements HypergradientEstimator {
+    final HypergradientEstimator delegate;
+    final boolean online;
+    final List<Hypergradient> results = new ArrayList<>();
+    final List<Integer> recordedSteps = new ArrayList<>();
+    final List<Boolean> withAccumulator = new ArrayList<>();
+
+    /** @param online false hides the delegate's accumulator: the engine records its window */
+    Capturing(HypergradientEstimator delegate, boolean online) {
+      this.delegate = delegate;
+      this.online = online;
+    }
+
+    @Override
+    public String name() {
+      return delegate.name();
+    }
+
+    @Override
+    public TrajectoryNeeds needs() {
+      return delegate.needs();
+    }
+
+    @Override
+    public WindowAccumulator newAccumulator() {
+      return online ? delegate.newAccumulator() : null;
+    }
+
+    @Override
+    public Hypergradient estimate(EstimationContext context) {
+      recordedSteps.add(context.trajectory().length());
+      withAccumulator.add(context.accumulator() != null);
+      Hypergradient h = delegate.estimate(context);
+      results.add(h);
+      return h;
+    }
+
+    @Override
+    public Map<String, Object> describe() {
+      return delegate.describe();
+    }
+  }
+
+  /** Where a window started: θ_0, the velocity v_0, λ, and the learning rate of each step. */
+  private record WindowStart(double[] theta0, double[] v0, double[] lambda, double[] lrs) {}
+
+  private static Forward forward() {
+    return new Forward(ForwardConfig.defaults());
+  }
+
+  private static double[] velocity(TrainingRun run) {
+    INDArray v = run.innerOptimizer().snapshot().state();
+    return v == null ? null : v.dup().reshape(v.length()).toDoubleVector();
+  }
+
+  /**
+   * Takes the steps {@code from … to−1} on the fixture's batches, noting where windows start (and
+   * where these steps start, if inside a window).
+   */
+  private List<WindowStart> steps(TrainingRun run, int from, int to) {
+    List<WindowStart> starts = new ArrayList<>();
+    for (int i = from; i < to; i++) {
+      if (i % EVERY == 0 || starts.isEmpty()) {
+        starts.add(new WindowStart(run.theta().toDoubleVector(), velocity(run),
+            run.lambda().toDoubleVector(), new double[EVERY]));
+      }
+      starts.get(starts.size() - 1).lrs()[i % EVERY] = run.innerOptimizer().currentLearningRate();
+      run.step(q.batches.get(i), () -> q.val);
+    }
+    return starts;
+  }
+
+  private QuadraticWindow.Exact exact(WindowStart w, int window) {
+    return q.exact(w.theta0(), w.v0(), w.lambda(), w.lrs(), MU, WD, window * EVERY,
+        (window + 1) * EVERY, 0);
+  }
+
+  @Test
+  void everyWindowOfNesterovStepsGivesTheClosedForm() {
+    Capturing fwd = new Capturing(forward(), true);
+    TrainingRun run = trainer.start(q.problem(NESTEROV, 0.3, EVERY), 5, fwd);
+    List<WindowStart> starts = steps(run, 0, EVERY * WINDOWS);
+
+    assertThat(fwd.results).hasSize(WINDOWS);
+    for (int w = 0; w < WINDOWS; w++) {
+      assertThat(relativeError(fwd.results.get(w).gradient(), exact(starts.get(w), w)
+          .hypergradient())).as("window %d", w).isLessThan(1e-6);
+    }
+    // From the second window on, θ_0 and the velocity are where the engine left them.
+    assertThat(starts.get(1).v0()).isNotNull();
+    assertThat(fwd.results.get(1).diagnostics()).containsEntry("replayDrift", 0.0);
+  }
+
+  @Test
+  void onlineEqualsTheReplayOfTheRecordedWindowAndReverseMode() {
+    Capturing online = new Capturing(forward(), true);
+    Capturing replayed = new Capturing(forward(), false);
+    Capturing reverse = new Capturing(new Reverse(ReverseConfig.defaults()), false);
+    for (Capturing c : List.of(online, replayed, reverse)) {
+      steps(trainer.start(q.problem(NESTEROV, 0.3, EVERY), 5, c), 0, EVERY * WINDOWS);
+    }
+
+    assertThat(replayed.recordedSteps).containsOnly(EVERY);
+    for (int w = 0; w < WINDOWS; w++) {
+      INDArray g = online.results.get(w).gradient();
+      assertThat(relativeError(g, replayed.results.get(w).gradient())).as("window %d", w)
+          .isLessThan(1e-12);
+      assertThat(relativeError(g, reverse.results.get(w).gradient())).as("window %d", w)
+          .isLessThan(1e-6);
+    }
+  }
+
+  @Test
+  void theEngineRecordsNoWindowForForwardMode() {
+    Capturing fwd = new Capturing(forward(), true);
+    steps(trainer.start(q.problem(NESTEROV, 0.3, EVERY), 5, fwd), 0, EVERY * WINDOWS);
+
+    // It still declares what a recorded window would need, for callers that pass one.
+    assertThat(fwd.needs()).isEqualTo(TrajectoryNeeds.ENDPOINTS);
+    assertThat(fwd.recordedSteps).hasSize(WINDOWS).containsOnly(0);
+    assertThat(fwd.withAccumulator).containsOnly(true);
+  }
+
+  @Test
+  void aRunResumedOnAWindowBoundaryEqualsTheUninterruptedRun() {
+    TrainingRun whole = trainer.start(q.problem(NESTEROV, 0.3, EVERY), 5, forward());
+    steps(whole, 0, EVERY * WINDOWS);
+    TrainingRun first = trainer.start(q.problem(NESTEROV, 0.3, EVERY), 5, forward());
+    steps(first, 0, EVERY);
+    RunState checkpoint = first.snapshot();
+
+    // Restored into a run halfway through a window of its own: its tangents are not zero.
+    TrainingRun resumed = trainer.start(q.problem(NESTEROV, 0.3, EVERY), 5, forward());
+    steps(resumed, 0, EVERY / 2);
+    resumed.restore(checkpoint);
+    steps(resumed, EVERY, EVERY * WINDOWS);
+
+    assertThat(resumed.step()).isEqualTo(whole.step());
+    assertThat(resumed.lambda()).isEqualTo(whole.lambda());
+    assertThat(resumed.theta()).isEqualTo(whole.theta());
+  }
+
+  @Test
+  void replacingThetaStartsANewWindowFromIt() {
+    Capturing fwd = new Capturing(forward(), true);
+    TrainingRun run = trainer.start(q.problem(NESTEROV, 0.3, EVERY), 5, fwd);
+    steps(run, 0, EVERY - 1);
+    INDArray replaced = run.theta().addi(0.5);
+    run.setTheta(replaced);
+    double[] v0 = velocity(run);
+    double lr = run.innerOptimizer().currentLearningRate();
+    double[] lambda = run.lambda().toDoubleVector();
+    run.step(q.batches.get(EVERY - 1), () -> q.val); // the last step of the window: meta-update
+
+    assertThat(fwd.results).hasSize(1);
+    var exact = q.exact(replaced.toDoubleVector(), v0, lambda, new double[] {lr}, MU, WD,
+        EVERY - 1, EVERY, 0);
+    assertThat(relativeError(fwd.results.get(0).gradient(), exact.hypergradient()))
+        .isLessThan(1e-6);
+  }
+
+  @Test
+  void oneInstanceServesInterleavedRunsAsIfEachRanAlone() {
+    Forward shared = forward();
+    Capturing a = new Capturing(shared, true);
+    Capturing b = new Capturing(shared, true);
+    TrainingRun runA = trainer.start(q.problem(NESTEROV, 0.3, EVERY), 5, a);
+    TrainingRun runB = trainer.start(q.problem(NESTEROV, 0.6, EVERY), 6, b);
+    for (int i = 0; i < EVERY * WINDOWS; i++) {
+      steps(runA, i, i + 1);
+      steps(runB, i, i + 1);
+    }
+    TrainingRun aloneA = trainer.start(q.problem(NESTEROV, 0.3, EVERY), 5, forward());
+    TrainingRun aloneB = trainer.start(q.problem(NESTEROV, 0.6, EVERY), 6, forward());
+    steps(aloneA, 0, EVERY * WINDOWS);
+    steps(aloneB, 0, EVERY * WINDOWS);
+
+    assertThat(runA.lambda()).isEqualTo(aloneA.lambda());
+    assertThat(runB.lambda()).isEqualTo(aloneB.lambda());
+    assertThat(runA.lambda()).isNotEqualTo(runB.lambda());
+  }
+}
