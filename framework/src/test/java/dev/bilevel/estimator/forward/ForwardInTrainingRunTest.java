@@ -4,6 +4,7 @@ import static dev.bilevel.estimator.unroll.Vectors.relativeError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.inject.Guice;
+import dev.bilevel.data.Batch;
 import dev.bilevel.engine.BilevelTrainer;
 import dev.bilevel.engine.RunState;
 import dev.bilevel.engine.TrainingRun;
@@ -18,6 +19,8 @@ import dev.bilevel.estimator.unroll.QuadraticWindow;
 import dev.bilevel.inject.BilevelModule;
 import dev.bilevel.optim.OptimizerSpec;
 import dev.bilevel.optim.Sgd;
+import java.lang.ref.Reference;
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -161,6 +164,45 @@ class ForwardInTrainingRunTest {
     assertThat(fwd.needs()).isEqualTo(TrajectoryNeeds.ENDPOINTS);
     assertThat(fwd.recordedSteps).hasSize(WINDOWS).containsOnly(0);
     assertThat(fwd.withAccumulator).containsOnly(true);
+  }
+
+  /** Steps with batches that only the run can keep alive; weak references to them. */
+  private List<WeakReference<Batch>> midWindow(TrainingRun run) {
+    List<WeakReference<Batch>> refs = new ArrayList<>();
+    for (int i = 0; i < EVERY - 1; i++) {
+      Batch copy = new Batch(Map.of("x", q.batches.get(i).get("x").dup(),
+          "y", q.batches.get(i).get("y").dup()), i);
+      refs.add(new WeakReference<>(copy));
+      run.step(copy, () -> q.val);
+    }
+    return refs;
+  }
+
+  private static long collected(List<WeakReference<Batch>> refs) {
+    for (int i = 0; i < 20 && refs.stream().anyMatch(r -> r.get() != null); i++) {
+      System.gc();
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    return refs.stream().filter(r -> r.get() == null).count();
+  }
+
+  @Test
+  void noBatchOfTheWindowOutlivesItsStep() {
+    TrainingRun online = trainer.start(q.problem(NESTEROV, 0.3, EVERY), 5, forward());
+    TrainingRun recording = trainer.start(q.problem(NESTEROV, 0.3, EVERY), 5,
+        new Capturing(forward(), false));
+    List<WeakReference<Batch>> fed = midWindow(online);
+    List<WeakReference<Batch>> recorded = midWindow(recording);
+
+    assertThat(collected(fed)).isEqualTo(EVERY - 1);
+    // The control: a window recorded for the replay holds every batch until its meta-update.
+    assertThat(collected(recorded)).isZero();
+    Reference.reachabilityFence(online);
+    Reference.reachabilityFence(recording);
   }
 
   @Test
