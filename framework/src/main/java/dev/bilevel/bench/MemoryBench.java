@@ -3,9 +3,12 @@ package dev.bilevel.bench;
 import com.google.inject.Guice;
 import dev.bilevel.estimator.EstimationContext;
 import dev.bilevel.estimator.EstimatorRegistry;
+import dev.bilevel.estimator.Hypergradient;
 import dev.bilevel.estimator.HypergradientEstimator;
 import dev.bilevel.estimator.Trajectory;
+import dev.bilevel.estimator.WindowAccumulator;
 import dev.bilevel.estimator.unroll.Windows;
+import dev.bilevel.graph.BilevelOracle;
 import dev.bilevel.graph.CompiledProblem;
 import dev.bilevel.inject.BilevelModule;
 import dev.bilevel.quality.MemoryProbe;
@@ -23,7 +26,10 @@ import java.util.Map;
  * meta-updates (the θ-sized arrays of the window its {@code needs()} asks for, counted exactly) and
  * the peak working memory of one estimate (the ND4J buffers it created and still holds, counted
  * before each of its evaluations, see {@link MemoryProbe}). Reverse mode keeps every θ_t, so it
- * grows linearly with T; the others keep at most θ_0, θ_T and the optimizer state.
+ * grows linearly with T; the others keep at most θ_0, θ_T and the optimizer state. An estimator that
+ * the engine runs online ({@link HypergradientEstimator#newAccumulator()}, forward mode) keeps no
+ * window: its accumulator is fed the T steps inside the measurement, as the engine feeds it, so
+ * what the accumulator holds counts as working memory.
  *
  * <pre>
  *   mvn -o -q -pl framework compile dependency:build-classpath -Dmdep.outputFile=cp.txt
@@ -62,24 +68,17 @@ public final class MemoryBench {
       for (String name : names) {
         HypergradientEstimator e = registry.get(name);
         try {
-          e.estimate(new EstimationContext(oracle, new SecondOrder(oracle), rec.trajectory().thetaT(),
-              c.state().lambda(), c.window().innerBatches().get(t - 1), c.window().outerBatch(),
-              c.problem().innerOptimizer(), rec.nextLearningRate(),
-              Windows.restrict(rec.trajectory(), e.needs()), 1, t - 1L));
+          estimate(e, oracle, c, rec, t);
         } catch (IllegalArgumentException | IllegalStateException ex) {
           // reported below
         }
       }
       for (String name : names) {
         HypergradientEstimator e = registry.get(name);
-        Trajectory window = Windows.restrict(rec.trajectory(), e.needs());
-        long kept = MemoryProbe.windowBytes(window);
+        long kept = MemoryProbe.windowBytes(engineWindow(e, rec));
         String cell;
         try {
-          long working = MemoryProbe.peakAtEvaluations(oracle, o -> e.estimate(
-              new EstimationContext(o, new SecondOrder(o), rec.trajectory().thetaT(),
-                  c.state().lambda(), c.window().innerBatches().get(t - 1), c.window().outerBatch(),
-                  c.problem().innerOptimizer(), rec.nextLearningRate(), window, 1, t - 1L)))
+          long working = MemoryProbe.peakAtEvaluations(oracle, o -> estimate(e, o, c, rec, t))
               .peakBytes();
           cell = String.format(Locale.ROOT, " %s | %s | %s |", mib(kept), mib(working),
               mib(kept + working));
@@ -93,7 +92,9 @@ public final class MemoryBench {
     System.out.printf(Locale.ROOT, "### Memory per estimator: %s (dim θ = %d, %.1f KiB per θ)%n%n",
         title, thetaSize, thetaSize * 8 / 1024.0);
     System.out.println("MiB kept between meta-updates (window) + peak working memory of one"
-        + " estimate = total.\n");
+        + " estimate = total. Online estimators (" + String.join(", ", names.stream()
+            .filter(n -> registry.get(n).newAccumulator() != null).toList()) + ") keep no window:"
+        + " their working memory includes the accumulator fed the T steps.\n");
     StringBuilder head = new StringBuilder("| estimator |");
     StringBuilder rule = new StringBuilder("|---|");
     for (int t : windows) {
@@ -105,6 +106,27 @@ public final class MemoryBench {
     for (var e : table.entrySet()) {
       System.out.println("| " + e.getKey() + " |" + String.join("", e.getValue()));
     }
+  }
+
+  /** The window the engine records for an estimator: none when it follows the steps online. */
+  private static Trajectory engineWindow(HypergradientEstimator e, Windows.Recorded rec) {
+    return e.newAccumulator() != null ? Trajectory.empty()
+        : Windows.restrict(rec.trajectory(), e.needs());
+  }
+
+  /** One estimate at the window's end, given what the engine would give it. */
+  private static Hypergradient estimate(HypergradientEstimator e, BilevelOracle o,
+      QualityProblems.Case c, Windows.Recorded rec, int t) {
+    SecondOrder products = new SecondOrder(o);
+    WindowAccumulator online = e.newAccumulator();
+    if (online != null) {
+      Windows.follow(online, o, products, c.problem().innerOptimizer(), rec.trajectory(),
+          c.state().lambda(), e.name());
+    }
+    return e.estimate(new EstimationContext(o, products, rec.trajectory().thetaT(),
+        c.state().lambda(), c.window().innerBatches().get(t - 1), c.window().outerBatch(),
+        c.problem().innerOptimizer(), rec.nextLearningRate(), engineWindow(e, rec), 1, t - 1L,
+        online));
   }
 
   private static String mib(long bytes) {

@@ -85,7 +85,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *       other native ND4J calls, and Java (SameDiff bookkeeping, our glue, the JDK);
  *   <li>peak memory (peak RSS from {@code /proc/self/status} VmHWM, which holds ND4J's native
  *       buffers, and the heap) per estimator, one child JVM per point, over a width sweep and, for
- *       estimators that keep a window, over T;
+ *       estimators that work on a window of T steps (recorded, or followed online), over T;
  *   <li>the largest MLP width each estimator can meta-train under a fixed peak-RSS budget,
  *       extrapolated linearly in the parameter count from the measured widths.
  * </ol>
@@ -1423,7 +1423,8 @@ public final class PerfBench {
         System.out.println("  measured " + describe(points.get(points.size() - 1)));
       }
     }
-    // T sweep at the smallest width, estimators that keep a window.
+    // T sweep at the smallest width, estimators that work on a window (needs() is what a recorded
+    // window must hold; forward declares one although the engine follows it online).
     int w0 = o.widths.get(0);
     List<MemPoint> tPoints = new ArrayList<>();
     for (String e : ests) {
@@ -1548,7 +1549,8 @@ public final class PerfBench {
       List<MemPoint> tPoints, int w0, String what) {
     System.out.println();
     System.out.printf(Locale.ROOT, "Growth with T, %s, MLP width %d: peak RSS MB at each T, for"
-        + " estimators that keep a window (online estimators keep none: T does not enter)%n", what,
+        + " estimators that work on a window (recorded, or followed online like forward; the"
+        + " others meta-update every step: T does not enter)%n", what,
         w0);
     StringBuilder th = new StringBuilder(String.format(Locale.ROOT, "%-20s", "estimator"));
     for (int t : o.ts) {

@@ -39,7 +39,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * (all of them, and those with gradients), the wall time, the bytes of the window the engine keeps
  * for it and its peak working memory (see {@link MemoryProbe}; measured in a second, separate run
  * because counting forces a collection before every evaluation). An estimator that refuses the problem (an
- * unsupported optimizer, too many λ coordinates) gets a row saying why.
+ * unsupported optimizer, too many λ coordinates) gets a row saying why. Every estimator is called
+ * on the recorded window, including one the engine runs online ({@code forward}, see {@link
+ * HypergradientEstimator#newAccumulator()}): its row gives the cost and window of that call (a
+ * replay), not of the engine's online steps.
  *
  * <pre>{@code
  * QualityReport r = QualityReport.run(problem, state, new QualityReport.Window(batches, outer),

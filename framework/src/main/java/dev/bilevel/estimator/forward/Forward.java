@@ -107,15 +107,12 @@ public final class Forward implements HypergradientEstimator {
     if (!c.oracle().lambdaReaches(Level.INNER) || window.isEmpty()) {
       return 0;
     }
-    Windows.StepVisitor advance = (i, s, thetaBefore) -> z.accept(new InnerStep(c.oracle(),
-        c.products(), thetaBefore, c.lambda(), s.batch(), s.learningRate(), c.innerOptimizer()));
     if (hasEveryTheta(window)) {
-      for (int i = 0; i < window.length(); i++) {
-        Trajectory.Step s = window.steps().get(i);
-        advance.visit(i, s, s.thetaBefore());
-      }
+      Windows.follow(z, c.oracle(), c.products(), c.innerOptimizer(), window, c.lambda(), NAME);
       return 0;
     }
+    Windows.StepVisitor advance = (i, s, thetaBefore) -> z.accept(new InnerStep(c.oracle(),
+        c.products(), thetaBefore, c.lambda(), s.batch(), s.learningRate(), c.innerOptimizer()));
     INDArray replayed = Windows.replay(c.oracle(), c.innerOptimizer(), window, c.lambda(), advance);
     return Vectors.norm2(replayed.subi(c.theta()))
         / Math.max(Vectors.norm2(c.theta()), Double.MIN_NORMAL);

@@ -2,12 +2,15 @@ package dev.bilevel.estimator.unroll;
 
 import dev.bilevel.data.Batch;
 import dev.bilevel.dsl.Level;
+import dev.bilevel.estimator.InnerStep;
 import dev.bilevel.estimator.Trajectory;
 import dev.bilevel.estimator.TrajectoryNeeds;
+import dev.bilevel.estimator.WindowAccumulator;
 import dev.bilevel.graph.BilevelOracle;
 import dev.bilevel.graph.Wrt;
 import dev.bilevel.optim.Optimizer;
 import dev.bilevel.optim.OptimizerSpec;
+import dev.bilevel.secondorder.SecondOrder;
 import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -72,6 +75,24 @@ public final class Windows {
           Wrt.THETA, grad).gradTheta());
     }
     return theta;
+  }
+
+  /**
+   * Feeds every step of a {@link TrajectoryNeeds#FULL} window to an online estimator's accumulator,
+   * at the recorded θ_{t−1}, as the engine would have fed them while taking the steps.
+   *
+   * @return the accumulator
+   * @throws IllegalArgumentException when the window was recorded without its θ_t
+   */
+  public static WindowAccumulator follow(WindowAccumulator accumulator, BilevelOracle oracle,
+      SecondOrder products, OptimizerSpec spec, Trajectory window, INDArray lambda,
+      String estimator) {
+    for (int i = 0; i < window.length(); i++) {
+      Trajectory.Step s = window.steps().get(i);
+      accumulator.accept(new InnerStep(oracle, products, thetaBefore(window, i, estimator), lambda,
+          s.batch(), s.learningRate(), spec));
+    }
+    return accumulator;
   }
 
   /**
