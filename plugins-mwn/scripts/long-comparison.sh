@@ -23,9 +23,11 @@ for seed in "${SEED_LIST[@]}"; do
       unif40) opts=(--noise unif --rate 0.4) ;;
       flip40) opts=(--noise flip --rate 0.4) ;;
       clean)  opts=(--noise unif --rate 0) ;;
-      # V's optimiser as in the class-imbalance reference (SGD lr 1e-5, momentum 0.9, weight decay 5e-4).
-      lt100)  opts=(--noise unif --rate 0 --imbalance 100 --per-class 500 --meta-optimizer sgd --meta-lr 1e-5
-                    --meta-weight-decay 5e-4) ;;
+      # The class-imbalance reference's scale (n_max 5000: CIFAR-10-LT's 12,406 images) and V's optimiser
+      # (SGD, momentum 0.9, weight decay 5e-4); V's lr per estimator as selected on validation data by
+      # lt100-selection.sh (one-step 1e-5, the reference's; EvoGrad 1e-2).
+      lt100)  opts=(--noise unif --rate 0 --imbalance 100 --per-class 5000 --meta-optimizer sgd --meta-lr 1e-5
+                    --meta-weight-decay 5e-4 --evograd-meta-lr 1e-2) ;;
       *) echo "unknown setting $s" >&2; exit 2 ;;
     esac
     dir="$OUT/$s/s$seed"

@@ -35,8 +35,9 @@ class MwnLongComparisonTest {
       "unif40", List.of("--noise", "unif", "--rate", "0.4"),
       "flip40", List.of("--noise", "flip", "--rate", "0.4"),
       "clean", List.of("--noise", "unif", "--rate", "0"),
-      "lt100", List.of("--noise", "unif", "--rate", "0", "--imbalance", "100", "--per-class", "500",
-          "--meta-optimizer", "sgd", "--meta-lr", "1e-5", "--meta-weight-decay", "5e-4"));
+      "lt100", List.of("--noise", "unif", "--rate", "0", "--imbalance", "100", "--per-class", "5000",
+          "--meta-optimizer", "sgd", "--meta-lr", "1e-5", "--meta-weight-decay", "5e-4",
+          "--evograd-meta-lr", "1e-2"));
 
   private static Path dir() {
     String d = System.getProperty("mwn.long.dir");
