@@ -8,14 +8,11 @@ import dev.bilevel.data.Batch;
 import dev.bilevel.engine.BilevelTrainer;
 import dev.bilevel.engine.RunState;
 import dev.bilevel.engine.TrainingRun;
-import dev.bilevel.estimator.EstimationContext;
-import dev.bilevel.estimator.Hypergradient;
-import dev.bilevel.estimator.HypergradientEstimator;
 import dev.bilevel.estimator.TrajectoryNeeds;
-import dev.bilevel.estimator.WindowAccumulator;
 import dev.bilevel.estimator.reverse.Reverse;
 import dev.bilevel.estimator.reverse.ReverseConfig;
 import dev.bilevel.estimator.unroll.QuadraticWindow;
+import dev.bilevel.fixtures.Capturing;
 import dev.bilevel.inject.BilevelModule;
 import dev.bilevel.optim.OptimizerSpec;
 import dev.bilevel.optim.Sgd;
@@ -41,50 +38,6 @@ class ForwardInTrainingRunTest {
   private final QuadraticWindow q = new QuadraticWindow(4, EVERY * WINDOWS, 16, 0.2, 13);
   private final BilevelTrainer trainer = Guice.createInjector(new BilevelModule())
       .getInstance(BilevelTrainer.class);
-
-  /** Passes through to an estimator and keeps what each meta-update saw and returned. */
-  private static final class Capturing implements HypergradientEstimator {
-    final HypergradientEstimator delegate;
-    final boolean online;
-    final List<Hypergradient> results = new ArrayList<>();
-    final List<Integer> recordedSteps = new ArrayList<>();
-    final List<Boolean> withAccumulator = new ArrayList<>();
-
-    /** @param online false hides the delegate's accumulator: the engine records its window */
-    Capturing(HypergradientEstimator delegate, boolean online) {
-      this.delegate = delegate;
-      this.online = online;
-    }
-
-    @Override
-    public String name() {
-      return delegate.name();
-    }
-
-    @Override
-    public TrajectoryNeeds needs() {
-      return delegate.needs();
-    }
-
-    @Override
-    public WindowAccumulator newAccumulator() {
-      return online ? delegate.newAccumulator() : null;
-    }
-
-    @Override
-    public Hypergradient estimate(EstimationContext context) {
-      recordedSteps.add(context.trajectory().length());
-      withAccumulator.add(context.accumulator() != null);
-      Hypergradient h = delegate.estimate(context);
-      results.add(h);
-      return h;
-    }
-
-    @Override
-    public Map<String, Object> describe() {
-      return delegate.describe();
-    }
-  }
 
   /** Where a window started: θ_0, the velocity v_0, λ, and the learning rate of each step. */
   private record WindowStart(double[] theta0, double[] v0, double[] lambda, double[] lrs) {}
@@ -145,7 +98,7 @@ class ForwardInTrainingRunTest {
       steps(trainer.start(q.problem(NESTEROV, 0.3, EVERY), 5, c), 0, EVERY * WINDOWS);
     }
 
-    assertThat(replayed.recordedSteps).containsOnly(EVERY);
+    assertThat(replayed.windowLengths).containsOnly(EVERY);
     for (int w = 0; w < WINDOWS; w++) {
       INDArray g = online.results.get(w).gradient();
       assertThat(relativeError(g, replayed.results.get(w).gradient())).as("window %d", w)
@@ -162,7 +115,7 @@ class ForwardInTrainingRunTest {
 
     // It still declares what a recorded window would need, for callers that pass one.
     assertThat(fwd.needs()).isEqualTo(TrajectoryNeeds.ENDPOINTS);
-    assertThat(fwd.recordedSteps).hasSize(WINDOWS).containsOnly(0);
+    assertThat(fwd.windowLengths).hasSize(WINDOWS).containsOnly(0);
     assertThat(fwd.withAccumulator).containsOnly(true);
   }
 

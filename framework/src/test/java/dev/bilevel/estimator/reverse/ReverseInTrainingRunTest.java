@@ -6,55 +6,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.inject.Guice;
 import dev.bilevel.engine.BilevelTrainer;
 import dev.bilevel.engine.TrainingRun;
-import dev.bilevel.estimator.EstimationContext;
-import dev.bilevel.estimator.Hypergradient;
-import dev.bilevel.estimator.HypergradientEstimator;
-import dev.bilevel.estimator.TrajectoryNeeds;
 import dev.bilevel.estimator.unroll.QuadraticWindow;
+import dev.bilevel.fixtures.Capturing;
 import dev.bilevel.inject.BilevelModule;
 import dev.bilevel.optim.Sgd;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Reverse mode on the window the engine itself records between meta-updates. */
 class ReverseInTrainingRunTest {
-
-  /** Passes through to an estimator and keeps what it returned. */
-  private static final class Capturing implements HypergradientEstimator {
-    final HypergradientEstimator delegate;
-    final List<Hypergradient> results = new ArrayList<>();
-    final List<Integer> windowLengths = new ArrayList<>();
-
-    Capturing(HypergradientEstimator delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public String name() {
-      return delegate.name();
-    }
-
-    @Override
-    public TrajectoryNeeds needs() {
-      return delegate.needs();
-    }
-
-    @Override
-    public Hypergradient estimate(EstimationContext context) {
-      windowLengths.add(context.trajectory().length());
-      Hypergradient h = delegate.estimate(context);
-      results.add(h);
-      return h;
-    }
-
-    @Override
-    public Map<String, Object> describe() {
-      return delegate.describe();
-    }
-  }
 
   @Test
   void theEngineWindowGivesTheClosedFormWithMomentum() {
