@@ -882,6 +882,14 @@ public final class PerfBench {
         + " meta ms and plain ms are medians over all blocks;"
         + " inner ms = the MWN inner update (weighting net included); (in+meta/T) = amortised"
         + " cost of a training step with meta-learning, as a multiple of a plain step");
+    // An online estimator's work on the window happens in the inner steps, so its meta/plain
+    // column alone would understate it.
+    List<String> online = fw.registry().names().stream()
+        .filter(n -> fw.registry().get(n).newAccumulator() != null).toList();
+    if (!online.isEmpty()) {
+      System.out.println("followed online, their window's work inside the inner steps (compare"
+          + " (in+meta/T), not meta/plain): " + online);
+    }
     System.out.println(load.describe());
   }
 
