@@ -118,14 +118,17 @@ final class MwnReport {
       table.add(List.of(m, fmt(acc), 100 * meanSd(new ArrayList<>(best.values()))[0], fmt(bal),
           100 * meanSd(col(last, "train_acc_observed"))[0], 100 * meanSd(col(last, "train_acc_true"))[0],
           meanSd(col(last, "weight_clean"))[0], meanSd(col(last, "weight_noisy"))[0],
-          meanSd(col(last, "auroc"))[0], meanSd(ms)[0]));
+          meanSd(col(last, "auroc"))[0], meanSd(col(last, "weight_ess"))[0], meanSd(ms)[0]));
     }
     md.table(List.of("method", "test acc %", "best test acc %", "balanced test acc %",
         "train acc on noisy labels %", "train acc on true labels %", "mean weight clean",
-        "mean weight noisy", "AUROC V(loss) clean vs noisy", "ms / iteration"), table, 2);
+        "mean weight noisy", "AUROC V(loss) clean vs noisy", "weight ESS",
+        "ms / iteration (mean over epochs)"), table, 2);
     md.paragraph("Training accuracy on the noisy labels far above 1 − (flip rate) means the classifier"
         + " memorised the wrong labels. AUROC is the probability that a clean training sample gets a"
-        + " larger weight than a noisy one (0.5 = no separation).");
+        + " larger weight than a noisy one (0.5 = no separation). Weight ESS = (Σv)²/(nΣv²) over the"
+        + " training set: 1 when V weighs every sample alike (plain training in effect), near 0 when"
+        + " the weight sits on a few samples.");
     md.heading(2, "Plots");
     md.paragraph("![test accuracy](" + folder.relativize(testPlot) + ")");
     md.paragraph("![learning curves](" + folder.relativize(curvePlot) + ")");
@@ -150,7 +153,8 @@ final class MwnReport {
             MwnExperiment.num(lastRow.get("auroc")), MwnExperiment.num(lastRow.get("ms_per_iter"))));
       }
     }
-    md.table(List.of("run", "test acc %", "train acc on noisy labels %", "AUROC", "ms / iteration"), perRun, 2);
+    md.table(List.of("run", "test acc %", "train acc on noisy labels %", "AUROC",
+        "ms / iteration (last epoch)"), perRun, 2);
     md.paragraph("Files: `metrics.csv`, `metrics.jsonl` (one row per method, seed and epoch),"
         + " `provenance.json` (configuration, seeds, versions, backend, data checksums), `plots/`.");
     md.build().writeTo(folder.reportMd());

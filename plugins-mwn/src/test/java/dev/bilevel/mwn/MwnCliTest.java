@@ -118,7 +118,8 @@ class MwnCliTest {
     String prov = Files.readString(dir.resolve("provenance.json"));
     assertThat(prov).contains("\"seeds\"", "\"backend\"", "sha256:", "\"rate\"", "one-step");
     String report = Files.readString(dir.resolve("report.md"));
-    assertThat(report).contains("ms / iteration", "plain", "one-step", "evograd", "plots/test-accuracy.png");
+    assertThat(report).contains("ms / iteration (mean over epochs)", "ms / iteration (last epoch)", "weight ESS",
+        "plain", "one-step", "evograd", "plots/test-accuracy.png");
   }
 
   @Test
