@@ -8,7 +8,7 @@
 #   bash plugins-mwn/scripts/lt100-selection.sh OUT run        # every run (about 40 minutes on one core)
 #   bash plugins-mwn/scripts/lt100-selection.sh OUT summary    # the table of every finished folder
 #
-# The rule, fixed before any of these runs (2026-11-22, committed 18:45 UTC):
+# The rule, fixed before any of these runs (2026-11-22, committed 18:43 UTC):
 #  1. The setting is the class-imbalance reference's scale: n_max = 5000 images per class (--per-class
 #     5000), imbalance 100, i.e. CIFAR-10-LT's 12,406 training images, 10 clean meta images per class,
 #     40 epochs, V trained with SGD (Nesterov momentum 0.9, weight decay 5e-4 for one-step, none for
