@@ -1,6 +1,8 @@
 package dev.bilevel.estimator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
+import static org.assertj.core.data.Percentage.withPercentage;
 
 import dev.bilevel.data.Batch;
 import dev.bilevel.dsl.Bilevel;
@@ -19,6 +21,9 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -76,8 +81,8 @@ class EvoGradTest {
     assertThat(s100).isLessThan(s10);
   }
 
-  @org.junit.jupiter.params.ParameterizedTest(name = "K = {0}")
-  @org.junit.jupiter.params.provider.ValueSource(ints = {3, 9})
+  @ParameterizedTest(name = "K = {0}")
+  @ValueSource(ints = {3, 9})
   @DisplayName("the closed form equals a finite-difference derivative of L_V(θ*(λ)) with the noise fixed")
   void closedFormMatchesFiniteDifferencesWithFixedNoise(int candidates) {
     Ridge r = new Ridge(5, 40, 30, true, 9);
@@ -99,7 +104,7 @@ class EvoGradTest {
       double fd = (c.value(Level.OUTER, evo.evolvedTheta(ctx, up), up, r.val())
           - c.value(Level.OUTER, evo.evolvedTheta(ctx, down), down, r.val())) / (2 * h);
       assertThat(hg.getDouble(i)).as("coordinate %d", i)
-          .isCloseTo(fd, org.assertj.core.data.Offset.offset(1e-6 * hg.norm2Number().doubleValue()));
+          .isCloseTo(fd, offset(1e-6 * hg.norm2Number().doubleValue()));
     }
     assertThat(hg.norm2Number().doubleValue()).isGreaterThan(1e-6);
   }
@@ -158,8 +163,8 @@ class EvoGradTest {
     }
   }
 
-  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
-  @org.junit.jupiter.params.provider.EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
   @DisplayName("sign candidates: θ ± σ in every coordinate, half each, the same for the same seed")
   void signCandidatesArePlusOrMinusSigma(DataType dtype) {
     Wide w = Wide.of(dtype);
@@ -172,7 +177,7 @@ class EvoGradTest {
 
     int plus = 0;
     for (double e : eps) {
-      assertThat(Math.abs(e)).isCloseTo(sigma, org.assertj.core.data.Offset.offset(1e-6));
+      assertThat(Math.abs(e)).isCloseTo(sigma, offset(1e-6));
       plus += e > 0 ? 1 : 0;
     }
     // Binomial(n, ½): four standard errors are 2·√n.
@@ -199,11 +204,11 @@ class EvoGradTest {
       assertThat(Math.abs(Math.rint(s)) % 2).isEqualTo(1.0);
       meanSq += s * s / d.length;
     }
-    assertThat(meanSq).isCloseTo(9.0, org.assertj.core.data.Offset.offset(0.4));
+    assertThat(meanSq).isCloseTo(9.0, offset(0.4));
   }
 
-  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
-  @org.junit.jupiter.params.provider.EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
   @DisplayName("Gaussian candidates: θ + N(0, σ²) in every coordinate, the same for the same seed")
   void gaussianNoiseHasTheConfiguredScale(DataType dtype) {
     Wide w = Wide.of(dtype);
@@ -222,11 +227,11 @@ class EvoGradTest {
     double expected = sigma / Math.sqrt(2);
     assertThat(Math.abs(mean)).isLessThan(4 * expected / Math.sqrt(n));
     // The sample standard deviation's standard error is 1/√(2n) ≈ 0.5% of it.
-    assertThat(sd).isCloseTo(expected, org.assertj.core.data.Percentage.withPercentage(3));
+    assertThat(sd).isCloseTo(expected, withPercentage(3));
     // Kurtosis 3 for a Gaussian (standard error √(24/n) ≈ 0.03); 2 for a mean of two signs.
     double kurtosis = Transforms.pow(eps.sub(mean), 4).meanNumber().doubleValue()
         / Math.pow(sd, 4);
-    assertThat(kurtosis).isCloseTo(3.0, org.assertj.core.data.Offset.offset(0.3));
+    assertThat(kurtosis).isCloseTo(3.0, offset(0.3));
     assertThat(w.displacement(evo, 7)).isEqualTo(values);
   }
 

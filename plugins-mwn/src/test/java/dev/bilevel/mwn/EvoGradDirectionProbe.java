@@ -1,5 +1,10 @@
 package dev.bilevel.mwn;
 
+import static dev.bilevel.mwn.Estimates.context;
+import static dev.bilevel.mwn.Estimates.dot;
+import static dev.bilevel.mwn.Estimates.norm;
+import static dev.bilevel.mwn.Estimates.vec;
+
 import dev.bilevel.backend.Nd4jBackend;
 import dev.bilevel.corruption.NoiseType;
 import dev.bilevel.data.Batch;
@@ -8,15 +13,11 @@ import dev.bilevel.data.DatasetLocator;
 import dev.bilevel.data.KnownDataset;
 import dev.bilevel.data.LabelledImages;
 import dev.bilevel.data.Split;
-import dev.bilevel.estimator.EstimationContext;
-import dev.bilevel.estimator.Trajectory;
 import dev.bilevel.estimator.evograd.EvoGrad;
 import dev.bilevel.estimator.evograd.EvoGradConfig;
 import dev.bilevel.estimator.onestep.OneStep;
 import dev.bilevel.estimator.onestep.OneStepConfig;
 import dev.bilevel.graph.CompiledProblem;
-import dev.bilevel.optim.Sgd;
-import dev.bilevel.secondorder.SecondOrder;
 import java.util.Locale;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -116,28 +117,6 @@ public final class EvoGradDirectionProbe {
     }
     System.out.printf(Locale.ROOT, "  %-44s |g| %.4g, cos with one-step %.3f, Δv(ℓ) per unit step %s%n", what,
         norm(g), dot(g, ref) / (norm(g) * norm(ref)), fmt(scaled(change, 1 / 1e-2)));
-  }
-
-  private static EstimationContext context(CompiledProblem p, INDArray theta, INDArray lambda, Batch inner,
-      Batch outer, double eta, long seed) {
-    return new EstimationContext(p, new SecondOrder(p), theta, lambda, inner, outer, Sgd.of(eta), eta,
-        Trajectory.empty(), seed, 0);
-  }
-
-  private static double[] vec(INDArray a) {
-    return a.castTo(DataType.DOUBLE).reshape(a.length()).toDoubleVector();
-  }
-
-  private static double dot(double[] a, double[] b) {
-    double s = 0;
-    for (int i = 0; i < a.length; i++) {
-      s += a[i] * b[i];
-    }
-    return s;
-  }
-
-  private static double norm(double[] a) {
-    return Math.sqrt(dot(a, a));
   }
 
   private static double[] unit(double[] a) {

@@ -1,5 +1,8 @@
 package dev.bilevel.mwn;
 
+import static dev.bilevel.mwn.Estimates.context;
+import static dev.bilevel.mwn.Estimates.dot;
+import static dev.bilevel.mwn.Estimates.vec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.bilevel.backend.Nd4jBackend;
@@ -8,14 +11,9 @@ import dev.bilevel.estimator.evograd.EvoGrad;
 import dev.bilevel.estimator.evograd.EvoGradConfig;
 import dev.bilevel.estimator.onestep.OneStep;
 import dev.bilevel.estimator.onestep.OneStepConfig;
-import dev.bilevel.estimator.EstimationContext;
-import dev.bilevel.estimator.Trajectory;
-import dev.bilevel.optim.Sgd;
-import dev.bilevel.secondorder.SecondOrder;
 import dev.bilevel.graph.CompiledProblem;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -31,24 +29,6 @@ class EvoGradEffectiveStepTest {
 
   private static Batch batch(SplittableRandom r, int n) {
     return RandomBatches.batch(r, n, D, C);
-  }
-
-  private static double[] vec(INDArray a) {
-    return a.castTo(DataType.DOUBLE).reshape(a.length()).toDoubleVector();
-  }
-
-  private static EstimationContext context(CompiledProblem p, INDArray theta, INDArray lambda, Batch inner,
-      Batch outer, double eta, long seed) {
-    return new EstimationContext(p, new SecondOrder(p), theta, lambda, inner, outer, Sgd.of(eta), eta,
-        Trajectory.empty(), seed, 0);
-  }
-
-  private static double dot(double[] a, double[] b) {
-    double s = 0;
-    for (int i = 0; i < a.length; i++) {
-      s += a[i] * b[i];
-    }
-    return s;
   }
 
   @Test
