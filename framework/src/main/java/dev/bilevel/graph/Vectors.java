@@ -4,7 +4,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The two BLAS level-1 operations the estimators run on θ-sized vectors, in one place: in place,
+ * The BLAS level-1 operations the estimators run on θ-sized vectors, in one place: in place,
  * without the temporaries that ND4J's arithmetic would allocate.
  */
 public final class Vectors {
@@ -22,5 +22,10 @@ public final class Vectors {
    */
   public static double norm2(INDArray v) {
     return Nd4j.getBlasWrapper().nrm2(v.reshape(v.length()));
+  }
+
+  /** x·y by BLAS dot, without the θ-sized product that {@code x.mul(y).sumNumber()} allocates. */
+  public static double dot(INDArray x, INDArray y) {
+    return Nd4j.getBlasWrapper().dot(x.reshape(x.length()), y.reshape(y.length()));
   }
 }

@@ -1,33 +1,38 @@
 package dev.bilevel.graph;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
+import static org.assertj.core.data.Percentage.withPercentage;
 
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 @DisplayName("BLAS level-1 helpers on θ-sized vectors")
 class VectorsTest {
-  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
-  @org.junit.jupiter.params.provider.EnumSource(value = org.nd4j.linalg.api.buffer.DataType.class,
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(value = DataType.class,
       names = {"FLOAT", "DOUBLE"})
   @DisplayName("norm2 is the Euclidean norm, of views and of values whose squares overflow FP32")
-  void norm2IsTheEuclideanNorm(org.nd4j.linalg.api.buffer.DataType dtype) {
+  void norm2IsTheEuclideanNorm(DataType dtype) {
     INDArray m = Nd4j.createFromArray(new double[][] {{1, 2}, {3, 4}, {12, 0}}).castTo(dtype);
     INDArray big = Nd4j.createFromArray(3e20, 4e20).castTo(dtype);
 
-    assertThat(Vectors.norm2(m)).isCloseTo(Math.sqrt(174), org.assertj.core.data.Offset.offset(1e-5));
+    assertThat(Vectors.norm2(m)).isCloseTo(Math.sqrt(174), offset(1e-5));
     assertThat(Vectors.norm2(m.getColumn(0))).isCloseTo(Math.sqrt(154),
-        org.assertj.core.data.Offset.offset(1e-5));
-    assertThat(Vectors.norm2(m.getRow(2))).isCloseTo(12, org.assertj.core.data.Offset.offset(1e-5));
-    assertThat(Vectors.norm2(big)).isCloseTo(5e20, org.assertj.core.data.Percentage.withPercentage(1e-4));
+        offset(1e-5));
+    assertThat(Vectors.norm2(m.getRow(2))).isCloseTo(12, offset(1e-5));
+    assertThat(Vectors.norm2(big)).isCloseTo(5e20, withPercentage(1e-4));
   }
 
-  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
-  @org.junit.jupiter.params.provider.EnumSource(value = org.nd4j.linalg.api.buffer.DataType.class,
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(value = DataType.class,
       names = {"FLOAT", "DOUBLE"})
   @DisplayName("axpy adds a·x to y in place and leaves x alone")
-  void axpyAddsInPlace(org.nd4j.linalg.api.buffer.DataType dtype) {
+  void axpyAddsInPlace(DataType dtype) {
     INDArray x = Nd4j.createFromArray(1.0, -2.0, 0.5).castTo(dtype);
     INDArray y = Nd4j.createFromArray(10.0, 20.0, 30.0).castTo(dtype);
 
@@ -35,5 +40,17 @@ class VectorsTest {
 
     assertThat(y.toDoubleVector()).containsExactly(12.0, 16.0, 31.0);
     assertThat(x.toDoubleVector()).containsExactly(1.0, -2.0, 0.5);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
+  @DisplayName("dot is the inner product, also of a view with a vector")
+  void dotIsTheInnerProduct(DataType dtype) {
+    INDArray m = Nd4j.createFromArray(new double[][] {{1, 2}, {3, 4}, {12, 0}}).castTo(dtype);
+    INDArray y = Nd4j.createFromArray(0.5, -1.0, 2.0).castTo(dtype);
+
+    assertThat(Vectors.dot(m.getColumn(0), y)).isCloseTo(0.5 - 3 + 24, offset(1e-6));
+    assertThat(Vectors.dot(m.getColumn(1), y)).isCloseTo(1 - 4 + 0, offset(1e-6));
+    assertThat(Vectors.dot(y, y)).isCloseTo(0.25 + 1 + 4, offset(1e-6));
   }
 }

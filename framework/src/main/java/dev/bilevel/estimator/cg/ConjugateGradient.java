@@ -69,23 +69,26 @@ public final class ConjugateGradient implements HypergradientEstimator {
     int iterations = 0;
     boolean negativeCurvature = false;
     boolean converged = bNorm == 0;
+    // Every iteration works in these four θ-sized vectors: no allocation per iteration.
+    INDArray ap = oracle.thetaLayout().zeros();
     while (!converged && iterations < config.maxIterations()) {
-      INDArray ap = c.products().hessianVector(Level.INNER, c.theta(), c.lambda(), c.innerBatch(), p);
+      c.products().hessianVectorInto(Level.INNER, c.theta(), c.lambda(), c.innerBatch(), p, ap);
       if (shift != 0) {
-        ap.addi(p.mul(shift));
+        Vectors.axpy(shift, p, ap);
       }
       iterations++;
-      double pAp = p.mul(ap).sumNumber().doubleValue();
+      double pAp = Vectors.dot(p, ap);
       if (!(pAp > 0)) {
         negativeCurvature = true;
         break;
       }
       double step = rs / pAp;
-      x.addi(p.mul(step));
-      r.subi(ap.muli(step));
-      double rsNew = r.mul(r).sumNumber().doubleValue();
+      Vectors.axpy(step, p, x);
+      Vectors.axpy(-step, ap, r);
+      double rsNew = Vectors.dot(r, r);
       converged = Math.sqrt(rsNew) <= config.tolerance() * bNorm;
-      p = r.add(p.muli(rsNew / rs));
+      p.muli(rsNew / rs);
+      Vectors.axpy(1, r, p);
       rs = rsNew;
     }
     g.subi(c.products().mixedVector(Level.INNER, c.theta(), c.lambda(), c.innerBatch(), x));

@@ -6,6 +6,7 @@ import dev.bilevel.estimator.WindowAccumulator;
 import dev.bilevel.estimator.unroll.InnerDynamics;
 import dev.bilevel.estimator.unroll.Windows;
 import dev.bilevel.graph.BilevelOracle;
+import dev.bilevel.graph.Vectors;
 import dev.bilevel.optim.OptimizerSpec;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -90,7 +91,7 @@ final class Tangents implements WindowAccumulator {
       return;
     }
     for (int j = 0; j < z.length; j++) {
-      into.putScalar(j, into.getDouble(j) + z[j].theta().mul(g).sumNumber().doubleValue());
+      into.putScalar(j, into.getDouble(j) + Vectors.dot(z[j].theta(), g));
     }
   }
 }
