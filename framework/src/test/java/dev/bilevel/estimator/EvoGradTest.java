@@ -186,6 +186,30 @@ class EvoGradTest {
     assertThat(w.displacement(greedy, 12)).isNotEqualTo(eps);
   }
 
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
+  @DisplayName("sign candidates: no correlation between coordinates 1 to 130 apart")
+  void signsOfNearbyCoordinatesAreUncorrelated(DataType dtype) {
+    Wide w = Wide.of(dtype);
+    // Signs are drawn 64 to a random long and expanded a byte at a time; a slip in that expansion
+    // would repeat signs at some distance within two draws.
+    EvoGrad greedy = new EvoGrad(EvoGradConfig.defaults().candidates(2).sigma(0.02)
+        .temperature(1e-12));
+
+    double[] eps = w.displacement(greedy, 3);
+
+    for (int lag = 1; lag <= 130; lag++) {
+      double c = 0;
+      for (int i = 0; i + lag < eps.length; i++) {
+        c += Math.signum(eps[i]) * Math.signum(eps[i + lag]);
+      }
+      c /= eps.length - lag;
+      // For independent signs the mean product has standard error 1/√n ≈ 0.007; 0.03 is 4.3 of
+      // them, passed by chance with probability 2e-5 per distance.
+      assertThat(Math.abs(c)).as("sign correlation at lag %d", lag).isLessThan(0.03);
+    }
+  }
+
   @Test
   @DisplayName("sign candidates: independent signs for each of K = 9 candidates")
   void signCandidatesAreIndependent() {
