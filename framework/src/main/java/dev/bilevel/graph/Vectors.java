@@ -16,6 +16,15 @@ public final class Vectors {
   }
 
   /**
+   * x ← a·x, in place, by BLAS scal: the same products as ND4J's {@code muli}, which with the
+   * {@code addi} after it took 0.50 ms on the MWN MLP's 269,322 weights against 0.16 ms for scal
+   * and axpy.
+   */
+  public static void scal(double a, INDArray x) {
+    Nd4j.getBlasWrapper().level1().scal(x.length(), a, x);
+  }
+
+  /**
    * ‖v‖₂ by BLAS nrm2. ND4J 1.0.0-M2.1's {@code norm2Number} took 0.56 to 0.87 ms for the 269,322
    * weights of the MWN MLP, nrm2 0.08 ms (docs/performance.md, item 15); every finite-difference
    * product takes two.
