@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.random.impl.BernoulliDistribution;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -39,15 +40,13 @@ public final class EvoGrad implements HypergradientEstimator {
   // Below this many scalars in all K perturbations together, ε_k are kept rather than redrawn.
   private static final long CACHE_LIMIT = 1L << 26;
   private final EvoGradConfig config;
-  // A multiple of 64: sign noise spends one 64-bit draw per 64 weights.
   private static final int CHUNK = 1 << 14;
-  // Staging arrays for the draws, and for sign noise a table of ±σ for each byte of random bits.
-  // With the θ-sized buffers below they make an instance unsafe to share between threads, like
-  // the compiled graphs.
+  // One reusable native generator for sign noise, reseeded per draw (creating one per draw costs
+  // more than the draw), and staging arrays for Gaussian draws. With the θ-sized buffers below
+  // they make an instance unsafe to share between threads, like the compiled graphs.
+  private final org.nd4j.linalg.api.rng.Random rng;
   private final float[] chunkF = new float[CHUNK];
   private final double[] chunkD = new double[CHUNK];
-  private final float[] signsF = new float[256 * 8];
-  private final double[] signsD = new double[256 * 8];
 
   private final long keepLimit;
 
@@ -60,12 +59,7 @@ public final class EvoGrad implements HypergradientEstimator {
   EvoGrad(EvoGradConfig config, long keepLimit) {
     this.config = config;
     this.keepLimit = keepLimit;
-    for (int b = 0; b < 256; b++) {
-      for (int j = 0; j < 8; j++) {
-        signsD[b * 8 + j] = ((b >>> j) & 1) != 0 ? config.sigma() : -config.sigma();
-        signsF[b * 8 + j] = (float) signsD[b * 8 + j];
-      }
-    }
+    this.rng = Nd4j.getRandomFactory().getNewRandomInstance(0, 16);
   }
 
   @Override
@@ -88,8 +82,8 @@ public final class EvoGrad implements HypergradientEstimator {
     for (int i = 0; i < k; i++) {
       INDArray eps = b.eps(i);
       noise(seeds[i], eps, b.mask);
-      // θ + ε by copy and BLAS axpy: the same sums as ND4J's add, 0.18 against 0.26 ms in FP32
-      // on the MWN MLP.
+      // θ + ε by a copy and BLAS axpy: the same sums as ND4J's add, 0.18 against 0.26 ms in FP32
+      // on the MWN MLP (VectorsTest).
       Vectors.axpy(1, eps, b.candidate.assign(c.theta()));
       Evaluation e = oracle.evaluate(Level.INNER, b.candidate, c.lambda(), c.innerBatch(),
           Wrt.LAMBDA);
@@ -97,54 +91,77 @@ public final class EvoGrad implements HypergradientEstimator {
       g[i] = e.gradLambda();
     }
     double[] w = softmaxOfNegative(losses, config.temperature());
-    // θ* = θ + Σ_k w_k ε_k, built in the candidate buffer, which holds θ + ε_{K−1}: as Σ_k w_k = 1,
-    // θ* = (θ + ε_{K−1}) − (1 − w_{K−1}) ε_{K−1} + Σ_{k<K−1} w_k ε_k, one pass fewer than from θ
-    // and no θ-sized buffer of its own. ε_{K−1} goes first: a redrawn ε lands in its buffer.
-    INDArray thetaStar = b.candidate;
-    Vectors.axpy(-(1 - w[k - 1]), b.eps(k - 1), thetaStar);
-    for (int i = 0; i < k - 1; i++) {
+    INDArray thetaStar = b.star.assign(c.theta());
+    for (int i = 0; i < k; i++) {
       Vectors.axpy(w[i], b.epsAgain(i, seeds, this), thetaStar);
     }
     boolean direct = oracle.lambdaReaches(Level.OUTER);
     Evaluation out = oracle.evaluateInto(Level.OUTER, thetaStar, c.lambda(), c.outerBatch(),
         direct ? Wrt.BOTH : Wrt.THETA, b.outerGrad);
-    // The rest is λ-sized arithmetic, done in FP64 Java arrays: as a dozen ND4J ops on MWN's 301
-    // numbers it took 0.5 ms, a fifth of a plain MLP step, for no work.
-    double[] coefficient = new double[k];
+    double[] scale = new double[k];
     for (int i = 0; i < k; i++) {
       double a = Vectors.dot(out.gradTheta(), b.epsAgain(i, seeds, this));
-      coefficient[i] = -w[i] * a / config.temperature();
+      scale[i] = -w[i] * a / config.temperature();
+    }
+    INDArray hg = combine(g, w, scale, direct ? out.gradLambda() : null);
+    Map<String, Double> d = new LinkedHashMap<>();
+    d.put("outerLoss", out.value());
+    d.put("weightMax", max(w));
+    d.put("candidateLossSpread", max(losses) - min(losses));
+    return new Hypergradient(hg, d);
+  }
+
+  /**
+   * ∂L_out/∂λ (when given) + Σ_k scale_k (g_k − ḡ) with ḡ = Σ_k w_k g_k: λ-sized arithmetic,
+   * done in Java arrays because as a dozen ND4J ops on MWN's 301 numbers it took about 0.5 ms, a
+   * fifth of a plain MLP step, for no work. It keeps ND4J's order and precision (each product and
+   * sum rounded to the parameters' type, factors cast first), so estimates are the same to the bit.
+   */
+  private static INDArray combine(INDArray[] g, double[] w, double[] scale, INDArray direct) {
+    int k = g.length;
+    if (g[0].dataType() == DataType.FLOAT) {
+      float[][] gk = new float[k][];
+      for (int i = 0; i < k; i++) {
+        gk[i] = g[i].toFloatVector();
+      }
+      float[] hg = direct == null ? new float[gk[0].length] : direct.toFloatVector();
+      for (int j = 0; j < hg.length; j++) {
+        float gBar = 0f;
+        for (int i = 0; i < k; i++) {
+          gBar += gk[i][j] * (float) w[i];
+        }
+        for (int i = 0; i < k; i++) {
+          hg[j] += (gk[i][j] - gBar) * (float) scale[i];
+        }
+      }
+      return Nd4j.createFromArray(hg);
     }
     double[][] gk = new double[k][];
     for (int i = 0; i < k; i++) {
       gk[i] = g[i].toDoubleVector();
     }
-    double[] hg = direct ? out.gradLambda().toDoubleVector()
-        : new double[(int) oracle.lambdaLayout().size()];
+    double[] hg = direct == null ? new double[gk[0].length] : direct.toDoubleVector();
     for (int j = 0; j < hg.length; j++) {
       double gBar = 0;
       for (int i = 0; i < k; i++) {
-        gBar += w[i] * gk[i][j];
+        gBar += gk[i][j] * w[i];
       }
       for (int i = 0; i < k; i++) {
-        hg[j] += coefficient[i] * (gk[i][j] - gBar);
+        hg[j] += (gk[i][j] - gBar) * scale[i];
       }
     }
-    Map<String, Double> d = new LinkedHashMap<>();
-    d.put("outerLoss", out.value());
-    d.put("weightMax", max(w));
-    d.put("candidateLossSpread", max(losses) - min(losses));
-    return new Hypergradient(Nd4j.createFromArray(hg).castTo(oracle.lambdaLayout().dtype()), d);
+    return Nd4j.createFromArray(hg).castTo(g[0].dataType());
   }
 
   /**
    * θ-sized work arrays kept between meta-iterations: allocating a fresh native buffer costs
-   * about as much as a pass over it, and an estimate needs K + 2 of them.
+   * about as much as a pass over it, and an estimate needs K + 3 of them.
    */
   private static final class Buffers {
     final ParameterLayout layout;
     final INDArray mask;
     final INDArray candidate;
+    final INDArray star;
     final INDArray outerGrad;
     final INDArray[] kept; // one per candidate while K·|θ| is small, else a single redraw buffer
 
@@ -152,6 +169,7 @@ public final class EvoGrad implements HypergradientEstimator {
       this.layout = layout;
       this.mask = mask;
       this.candidate = Nd4j.createUninitialized(layout.dtype(), layout.size());
+      this.star = Nd4j.createUninitialized(layout.dtype(), layout.size());
       this.outerGrad = Nd4j.createUninitialized(layout.dtype(), layout.size());
       this.kept = new INDArray[keep ? k : 1];
       for (int i = 0; i < kept.length; i++) {
@@ -237,83 +255,28 @@ public final class EvoGrad implements HypergradientEstimator {
   }
 
   /**
-   * Draws ε into {@code eps} (a contiguous vector), overwriting it, from a {@link SplittableRandom}
-   * seeded by {@code seed}, in chunks written into the native buffer. Sign noise takes one bit per
-   * weight, expanded a byte at a time from a table of ±σ: for the 269,322 weights of the MWN MLP
-   * that is about 0.2 ms, against 0.9 ms for ND4J 1.0.0-M2.1's native Bernoulli op and the two
-   * scalar ops that turned its 0/1 into ±σ. ND4J's native Gaussian op took 8 ms there, Java's
-   * ziggurat plus the copy 2.5 ms.
+   * Draws ε into {@code eps} (a contiguous vector), overwriting it. Sign noise comes from ND4J's
+   * native Bernoulli op on a generator reseeded per draw. Gaussian noise comes from a
+   * {@link SplittableRandom} seeded by {@code seed}, written in chunks into the native buffer:
+   * ND4J 1.0.0-M2.1's native Gaussian op took 8 ms for the 269,322 weights of the MWN MLP here,
+   * Java's ziggurat plus the copy 2.5 ms, more than a forward pass saved per candidate.
    */
   private INDArray noise(long seed, INDArray eps, INDArray mask) {
-    if (eps.elementWiseStride() != 1) {
-      throw new IllegalArgumentException("EvoGrad's noise buffer must be contiguous");
-    }
-    SplittableRandom r = new SplittableRandom(seed);
     if (config.noise() == EvoGradConfig.Noise.SIGN) {
-      signs(r, eps);
+      rng.setSeed(seed);
+      Nd4j.getExecutioner().exec(new BernoulliDistribution(eps, 0.5), rng);
+      Vectors.scal(2 * config.sigma(), eps); // as muli, at half the time
+      eps.subi(config.sigma());
     } else {
-      gaussian(r, config.sigma(), eps);
+      gaussian(new SplittableRandom(seed), config.sigma(), eps);
     }
     return mask == null ? eps : eps.muli(mask);
   }
 
-  /** ±σ per weight: bit j of the i-th draw decides weight 64·i + j (set: +σ). */
-  private void signs(SplittableRandom r, INDArray eps) {
-    long n = eps.length();
-    int base = (int) eps.offset();
-    DataType type = eps.dataType();
-    if (type != DataType.DOUBLE && type != DataType.FLOAT) {
-      throw new IllegalStateException("EvoGrad draws sign noise for FLOAT or DOUBLE"
-          + " parameters, not " + type);
-    }
-    for (long done = 0; done < n; done += CHUNK) {
-      int len = (int) Math.min(CHUNK, n - done);
-      for (int i = 0; i < len; i += 64) {
-        long bits = r.nextLong();
-        int count = Math.min(64, len - i);
-        if (type == DataType.DOUBLE) {
-          expand(bits, count, signsD, chunkD, i);
-        } else {
-          expand(bits, count, signsF, chunkF, i);
-        }
-      }
-      if (type == DataType.DOUBLE) {
-        eps.data().asNioDouble().put(base + (int) done, chunkD, 0, len);
-      } else {
-        eps.data().asNioFloat().put(base + (int) done, chunkF, 0, len);
-      }
-    }
-  }
-
-  // Eight at a time from the byte's row of the table; copy loops of eight measured 0.15 ms per
-  // MLP draw against 0.18 ms for System.arraycopy. Row 1 starts with +σ, row 0 with −σ.
-  private static void expand(long bits, int count, double[] table, double[] out, int at) {
-    int whole = count & ~7;
-    for (int k = 0; k < whole; k += 8) {
-      int row = ((int) (bits >>> k) & 0xff) * 8;
-      for (int j = 0; j < 8; j++) {
-        out[at + k + j] = table[row + j];
-      }
-    }
-    for (int j = whole; j < count; j++) {
-      out[at + j] = table[(int) ((bits >>> j) & 1) * 8];
-    }
-  }
-
-  private static void expand(long bits, int count, float[] table, float[] out, int at) {
-    int whole = count & ~7;
-    for (int k = 0; k < whole; k += 8) {
-      int row = ((int) (bits >>> k) & 0xff) * 8;
-      for (int j = 0; j < 8; j++) {
-        out[at + k + j] = table[row + j];
-      }
-    }
-    for (int j = whole; j < count; j++) {
-      out[at + j] = table[(int) ((bits >>> j) & 1) * 8];
-    }
-  }
-
   private void gaussian(SplittableRandom r, double sigma, INDArray eps) {
+    if (eps.elementWiseStride() != 1) {
+      throw new IllegalArgumentException("EvoGrad's noise buffer must be contiguous");
+    }
     long n = eps.length();
     int base = (int) eps.offset();
     if (eps.dataType() == DataType.DOUBLE) {
