@@ -5,6 +5,7 @@ import dev.bilevel.dsl.Level;
 import dev.bilevel.graph.BilevelOracle;
 import dev.bilevel.graph.Evaluation;
 import dev.bilevel.graph.Scratch;
+import dev.bilevel.graph.SmallVectors;
 import dev.bilevel.graph.Wrt;
 import dev.bilevel.graph.Vectors;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -101,7 +102,7 @@ public final class SecondOrder {
       hv.divi(2 * h);
     }
     INDArray mv = wrt == Wrt.THETA ? null
-        : plus.gradLambda().sub(minus.gradLambda()).divi(2 * h);
+        : SmallVectors.differenceOver(plus.gradLambda(), minus.gradLambda(), 2 * h);
     return new Products(hv, mv);
   }
 

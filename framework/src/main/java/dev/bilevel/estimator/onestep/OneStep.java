@@ -6,6 +6,7 @@ import dev.bilevel.estimator.Hypergradient;
 import dev.bilevel.estimator.HypergradientEstimator;
 import dev.bilevel.graph.Evaluation;
 import dev.bilevel.graph.Scratch;
+import dev.bilevel.graph.SmallVectors;
 import dev.bilevel.graph.Vectors;
 import dev.bilevel.graph.Wrt;
 import jakarta.inject.Inject;
@@ -59,11 +60,13 @@ public final class OneStep implements HypergradientEstimator {
     boolean direct = oracle.lambdaReaches(Level.OUTER);
     Evaluation out = oracle.evaluateInto(Level.OUTER, thetaPrime, c.lambda(), c.outerBatch(),
         direct ? Wrt.BOTH : Wrt.THETA, outerGrad);
-    INDArray hg = direct ? out.gradLambda().dup() : oracle.lambdaLayout().zeros();
+    INDArray hg = direct ? out.gradLambda() : oracle.lambdaLayout().zeros();
     if (oracle.lambdaReaches(Level.INNER)) {
       INDArray mixed = c.products().mixedVector(Level.INNER, c.theta(), c.lambda(), c.innerBatch(),
           out.gradTheta());
-      hg.subi(mixed.muli(eta));
+      hg = SmallVectors.minusScaled(hg, mixed, eta); // a new vector: ∂L_out/∂λ is left as it is
+    } else if (direct) {
+      hg = hg.dup();
     }
     return new Hypergradient(hg, Map.of("outerLoss", out.value(), "eta", eta));
   }
