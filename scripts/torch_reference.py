@@ -17,7 +17,10 @@ The ratios are what a PyTorch user pays for these estimators on this problem.
 Prints one JSON object on stdout. Exits with status 3 and a message on stderr when torch is not
 importable, so the harness can leave the column empty.
 
-  /usr/bin/python3 scripts/torch_reference.py [--threads 1] [--steps 100] [--quick] [--layers | --meta]
+With --serve: timed blocks of plain steps on request over stdin (see serve()), which PerfBench
+section 1 alternates with blocks of its own steps.
+
+  /usr/bin/python3 scripts/torch_reference.py [--threads 1] [--steps 100] [--quick] [--layers | --meta | --serve]
 """
 import argparse
 import json
@@ -44,7 +47,8 @@ def cnn():
                          nn.Flatten(), nn.Linear(3136, 10))
 
 
-def time_steps(model, x, y, warm, steps):
+def stepper(model, x, y):
+    """One plain training step of model on (x, y) per call; returns the loss before the update."""
     opt = torch.optim.SGD(model.parameters(), lr=0.05)
     loss_fn = nn.CrossEntropyLoss()
 
@@ -55,6 +59,12 @@ def time_steps(model, x, y, warm, steps):
         opt.step()
         return loss
 
+    return step
+
+
+def time_steps(model, x, y, warm, steps):
+    step = stepper(model, x, y)
+    loss_fn = nn.CrossEntropyLoss()
     first = float(step())
     for _ in range(warm):
         step()
@@ -181,6 +191,47 @@ def time_meta(make, shape, warm, steps):
             "evograd_ratio": evo / p, "one_step_ratio": one / p}
 
 
+def serve(quick):
+    """Timed blocks of plain steps on request, so that the harness can alternate them with its own
+    blocks and compare steps taken in the same seconds. Prints "READY <json>" once the three models
+    are warm, then answers each "RUN <mlp|cnn|cnn_cl> <n>" on stdin with "TIMES <name> <ms,...>",
+    until "QUIT"."""
+    torch.manual_seed(42)
+    batch = 100
+    y = torch.randint(0, 10, (batch,))
+    steps = {
+        "mlp": stepper(mlp(), torch.rand(batch, 784), y),
+        "cnn": stepper(cnn(), torch.rand(batch, 1, 28, 28), y),
+    }
+    torch.manual_seed(42)
+    steps["cnn_cl"] = stepper(cnn().to(memory_format=torch.channels_last),
+                              torch.rand(batch, 1, 28, 28).to(memory_format=torch.channels_last),
+                              y)
+    for name, step in steps.items():
+        for _ in range((5 if quick else 30) if name == "mlp" else (2 if quick else 5)):
+            step()
+    print("READY " + json.dumps({
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "mkldnn": bool(torch.backends.mkldnn.is_available()),
+        "blas": loaded_blas(),
+    }), flush=True)
+    for line in sys.stdin:
+        f = line.split()
+        if not f or f[0] == "QUIT":
+            break
+        if f[0] != "RUN" or len(f) != 3 or f[1] not in steps:
+            print("ERROR expected RUN <%s> <n> or QUIT, got %r" % ("|".join(steps), line.strip()),
+                  flush=True)
+            continue
+        times = []
+        for _ in range(int(f[2])):
+            t0 = time.perf_counter()
+            steps[f[1]]()
+            times.append((time.perf_counter() - t0) * 1e3)
+        print("TIMES %s %s" % (f[1], ",".join("%.4f" % t for t in times)), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1)
@@ -188,8 +239,12 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--layers", action="store_true")
     ap.add_argument("--meta", action="store_true")
+    ap.add_argument("--serve", action="store_true")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    if a.serve:
+        serve(a.quick)
+        return
     if a.meta:
         print(json.dumps({
             "torch": torch.__version__,

@@ -469,35 +469,66 @@ public final class PerfBench {
     Map<Model, Double> ms = new LinkedHashMap<>();
     Map<Model, Double> innerMs = new LinkedHashMap<>();
     Map<Model, String> trend = new LinkedHashMap<>();
+    // PyTorch's blocks alternate with ours: per model, the median step of each side over all its
+    // blocks, and the median over blocks of (our block's median / PyTorch's block's median).
+    Map<String, List<Double>> torchTimes = new LinkedHashMap<>();
+    Map<String, List<Double>> blockRatios = new LinkedHashMap<>();
+    TorchPeer torch = TorchPeer.start(
+        o.torchScript != null ? Path.of(o.torchScript) : TorchPeer.findScript(), o.quick);
     for (Model m : o.models) {
       BilevelProblem p = plainProblem(m, 256);
       TrainingRun run = fw.trainer().start(p, 42, fw.registry().get(FirstOrder.NAME));
       Data d = new Data(m, 8, 1);
       int warm = m == Model.MLP ? (o.quick ? 5 : 30) : (o.quick ? 2 : 5);
-      int steps = m == Model.MLP ? (o.quick ? 10 : 100) : (o.quick ? 4 : 25);
-      double first = 0;
-      double last = 0;
-      double[] wall = new double[steps];
-      double[] inner = new double[steps];
+      int blocks = o.quick ? 2 : 5;
+      int block = m == Model.MLP ? (o.quick ? 5 : 20) : (o.quick ? 2 : 5);
+      List<String> peers = m == Model.MLP ? List.of("mlp") : List.of("cnn", "cnn_cl");
+      List<Double> wall = new ArrayList<>();
+      List<Double> inner = new ArrayList<>();
       warmUp(o, () -> run.step(d.next(), () -> null));
-      for (int i = 0; i < warm + steps; i++) {
-        long t0 = System.nanoTime();
-        StepEvent ev = run.step(d.next(), () -> {
-          throw new IllegalStateException("plain problem ran a meta-update");
-        });
-        long t = System.nanoTime() - t0;
-        if (i == 0) {
-          first = ev.innerLoss();
+      double first = Double.NaN;
+      double last = Double.NaN;
+      for (int i = 0; i < warm; i++) {
+        double loss = plainStep(run, d).innerLoss();
+        first = i == 0 ? loss : first;
+      }
+      for (int b = 0; b < blocks; b++) {
+        double[] ours = new double[block];
+        for (int i = 0; i < block; i++) {
+          long t0 = System.nanoTime();
+          StepEvent ev = plainStep(run, d);
+          ours[i] = (System.nanoTime() - t0) / 1e6;
+          wall.add(ours[i]);
+          inner.add(ev.innerNanos() / 1e6);
+          last = ev.innerLoss();
         }
-        last = ev.innerLoss();
-        if (i >= warm) {
-          wall[i - warm] = t / 1e6;
-          inner[i - warm] = ev.innerNanos() / 1e6;
+        for (String peer : peers) {
+          if (torch == null) {
+            break;
+          }
+          try {
+            double[] theirs = torch.run(peer, block);
+            for (double t : theirs) {
+              torchTimes.computeIfAbsent(peer, k -> new ArrayList<>()).add(t);
+            }
+            blockRatios.computeIfAbsent(peer, k -> new ArrayList<>())
+                .add(median(ours) / median(theirs));
+          } catch (IOException e) {
+            System.out.println("torch column: n/a (" + e.getMessage() + ")");
+            torch.close();
+            torch = null;
+            torchTimes.clear();
+            blockRatios.clear();
+          }
         }
       }
       ms.put(m, median(wall));
       innerMs.put(m, median(inner));
       trend.put(m, String.format(Locale.ROOT, "%.3f->%.3f", first, last));
+    }
+    JsonNode torchInfo = torch == null ? null : torch.info();
+    if (torch != null) {
+      torch.close();
     }
 
     // sgemm peak, as in BackendBench: 1024^3 FP32 BLAS gemm, at the run's BLAS threads and at
@@ -521,7 +552,6 @@ public final class PerfBench {
     double peakRun = runBlas == 1 ? gemmOne : runBlas == cores ? gemmAll : gemmRun;
 
     Map<String, String> raw = rawSameDiff(o, info);
-    JsonNode torch = torch(o);
     System.out.printf(Locale.ROOT, "sgemm 1024^3 (OpenBLAS gemm): %.1f GFLOP/s on 1 thread,"
         + " %.1f GFLOP/s on %d threads (this run's BLAS threads: %d -> peak used below %.1f)%n",
         gemmOne, gemmAll, cores, runBlas, peakRun);
@@ -538,10 +568,10 @@ public final class PerfBench {
       double gf = m.trainFlops(256) / (t * 1e6);
       String pt = "n/a";
       String ratio = "n/a";
-      if (torch != null && torch.has(m == Model.MLP ? "mlp_ms" : "cnn_ms")) {
-        double tm = torch.get(m == Model.MLP ? "mlp_ms" : "cnn_ms").asDouble();
-        pt = String.format(Locale.ROOT, "%.2f", tm);
-        ratio = String.format(Locale.ROOT, "%.2fx", t / tm);
+      String peer = m == Model.MLP ? "mlp" : "cnn";
+      if (torchTimes.containsKey(peer)) {
+        pt = String.format(Locale.ROOT, "%.2f", median(torchTimes.get(peer)));
+        ratio = String.format(Locale.ROOT, "%.2fx", median(blockRatios.get(peer)));
       }
       System.out.printf(Locale.ROOT, "%-20s %9.2f %9.2f %9s %8s %12s %8s %9.1f %6.0f%% %s%n",
           m.label(256), t, innerMs.get(m), rawMs, ourRaw, pt, ratio, gf, 100 * gf / peakRun,
@@ -553,21 +583,36 @@ public final class PerfBench {
           + " threads): SameDiff calculateGradients + in-place SGD, no DSL, no flat θ; its sgemm "
           + raw.get("gemm.gflops") + " GFLOP/s");
     }
-    if (torch != null && torch.has("cnn_channels_last_ms") && ms.containsKey(Model.CNN)) {
-      double cl = torch.get("cnn_channels_last_ms").asDouble();
+    if (torchTimes.containsKey("cnn_cl")) {
       System.out.printf(Locale.ROOT, "CNN against PyTorch channels-last (its faster layout here):"
           + " torch %.2f ms, ours/pt %.2fx (ours runs NHWC; the ours/pt column above is against"
-          + " PyTorch's default NCHW)%n", cl, ms.get(Model.CNN) / cl);
+          + " PyTorch's default NCHW)%n", median(torchTimes.get("cnn_cl")),
+          median(blockRatios.get("cnn_cl")));
     }
-    if (torch != null) {
-      System.out.println("torch: " + torch);
+    if (torchInfo != null) {
+      System.out.println("torch: " + torchInfo);
+      StringBuilder sb = new StringBuilder("ours/pt block by block (our block's median step /"
+          + " PyTorch's block's, blocks alternating):");
+      blockRatios.forEach((peer, r) -> {
+        sb.append(' ').append(peer).append(' ');
+        sb.append(String.join(" ", r.stream().map(x -> fmt2(x)).toList())).append(';');
+      });
+      System.out.println(sb);
     }
-    System.out.println("ms/step = wall time of TrainingRun.step (median); inner ms = its"
+    System.out.println("ms/step = wall time of TrainingRun.step (median over its blocks); torch 1t"
+        + " ms = PyTorch's step (median over its blocks, taken between ours); ours/pt = median"
+        + " over blocks of the two blocks' median ratio; inner ms = its"
         + " innerNanos (evaluate + optimizer step); GFLOP/s counts 3 x forward matmul/conv FLOPs"
         + " (MLP " + fmt1(Model.MLP.trainFlops(256) / 1e6) + " MFLOP, CNN "
         + fmt1(Model.CNN.trainFlops(256) / 1e6) + " MFLOP per step)");
     System.out.println(load.describe());
     return ms;
+  }
+
+  private static StepEvent plainStep(TrainingRun run, Data d) {
+    return run.step(d.next(), () -> {
+      throw new IllegalStateException("plain problem ran a meta-update");
+    });
   }
 
   /**
@@ -762,66 +807,6 @@ public final class PerfBench {
       }
     }
     return 2.0 * n * n * n / (median(t) * 1e6);
-  }
-
-  /** Runs the PyTorch peer; null (with a printed reason) when torch or the script is missing. */
-  private static JsonNode torch(Opts o) {
-    Path script = o.torchScript != null ? Path.of(o.torchScript) : findTorchScript();
-    if (script == null) {
-      System.out.println("torch column: n/a (scripts/torch_reference.py not found from "
-          + Path.of("").toAbsolutePath() + "; pass --torch-script)");
-      return null;
-    }
-    Path python = Path.of("/usr/bin/python3");
-    if (!Files.isExecutable(python)) {
-      System.out.println("torch column: n/a (no /usr/bin/python3)");
-      return null;
-    }
-    try {
-      List<String> cmd = new ArrayList<>(List.of(python.toString(), script.toString(),
-          "--threads", "1"));
-      if (o.quick) {
-        cmd.add("--quick");
-      }
-      ProcessBuilder pb = new ProcessBuilder(cmd);
-      pb.environment().put("OMP_NUM_THREADS", "1");
-      pb.environment().put("OPENBLAS_NUM_THREADS", "1");
-      Process p = pb.start();
-      String out;
-      String err;
-      try (InputStream in = p.getInputStream(); InputStream es = p.getErrorStream()) {
-        out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        err = new String(es.readAllBytes(), StandardCharsets.UTF_8);
-      }
-      if (!p.waitFor(20, TimeUnit.MINUTES)) {
-        p.destroyForcibly();
-        System.out.println("torch column: n/a (script timed out)");
-        return null;
-      }
-      if (p.exitValue() != 0) {
-        System.out.println("torch column: n/a (" + (p.exitValue() == 3 ? "" : "exit "
-            + p.exitValue() + ": ") + err.strip().lines().reduce((a, b) -> b).orElse("") + ")");
-        return null;
-      }
-      String last = out.strip().lines().reduce((a, b) -> b).orElse("{}");
-      return new ObjectMapper().readTree(last);
-    } catch (IOException e) {
-      System.out.println("torch column: n/a (" + e.getMessage() + ")");
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    }
-  }
-
-  private static Path findTorchScript() {
-    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-      Path s = d.resolve("scripts/torch_reference.py");
-      if (Files.isRegularFile(s)) {
-        return s;
-      }
-    }
-    return null;
   }
 
   // ------------------------------------------------------------------- 2. meta-iterations
@@ -1217,7 +1202,7 @@ public final class PerfBench {
 
   /** The PyTorch peer run in one of its extra modes (--layers, --meta); null when unavailable. */
   private static JsonNode torchMode(Opts o, String mode) {
-    Path script = o.torchScript != null ? Path.of(o.torchScript) : findTorchScript();
+    Path script = o.torchScript != null ? Path.of(o.torchScript) : TorchPeer.findScript();
     if (script == null || !Files.isExecutable(Path.of("/usr/bin/python3"))) {
       return null;
     }
