@@ -74,8 +74,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <ol>
  *   <li>ms per plain training step (forward + backward + SGD update, FP32, batch 100) of the MLP
  *       784-256-256-10 and the small CNN, built with the DSL and stepped by {@link TrainingRun},
- *       next to PyTorch on one CPU thread ({@code scripts/torch_reference.py}) when torch is
- *       importable, and the achieved GFLOP/s against a measured sgemm peak;
+ *       next to PyTorch on one CPU thread ({@code scripts/torch_reference.py --serve}, its blocks
+ *       of steps alternating with ours: {@link TorchPeer}) when torch is importable, and the
+ *       achieved GFLOP/s against a measured sgemm peak;
  *   <li>for every registered estimator, one meta-iteration's time as a ratio to a plain step, on
  *       the Meta-Weight-Net problem (that MLP + a 1-100-1 weighting net) and on the CNN with the
  *       same weighting net; trajectory estimators get a window of T inner steps; next to them
