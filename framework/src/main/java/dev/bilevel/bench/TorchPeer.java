@@ -51,11 +51,15 @@ final class TorchPeer implements AutoCloseable {
     if (quick) {
       cmd.add("--quick");
     }
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD);
-    pb.environment().put("OMP_NUM_THREADS", "1");
-    pb.environment().put("OPENBLAS_NUM_THREADS", "1");
     Process p = null;
+    Path err = null;
     try {
+      // stderr to a file, not a pipe nobody drains: its last line is the reason when start fails.
+      err = Files.createTempFile("torch-peer", ".err");
+      err.toFile().deleteOnExit();
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(err.toFile());
+      pb.environment().put("OMP_NUM_THREADS", "1");
+      pb.environment().put("OPENBLAS_NUM_THREADS", "1");
       p = pb.start();
       BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(),
           StandardCharsets.UTF_8));
@@ -64,8 +68,11 @@ final class TorchPeer implements AutoCloseable {
       String line = in.readLine();
       if (line == null || !line.startsWith("READY ")) {
         p.waitFor(10, TimeUnit.SECONDS);
-        System.out.println("torch column: n/a (" + (!p.isAlive() && p.exitValue() == 3
-            ? "torch not importable" : "the peer said " + line) + ")");
+        String reason = !p.isAlive() && p.exitValue() == 3 ? "torch not importable"
+            : line != null ? "the peer said " + line
+            : "the peer ended: " + Files.readString(err).strip().lines()
+                .reduce((a, b) -> b).orElse("no message");
+        System.out.println("torch column: n/a (" + reason + ")");
         p.destroy();
         return null;
       }

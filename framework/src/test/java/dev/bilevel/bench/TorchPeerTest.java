@@ -73,22 +73,35 @@ class TorchPeerTest {
   }
 
   @Test
+  @DisplayName("a peer that fails to start: no peer, and the column quotes its last error line")
+  void aFailedStartIsExplained() throws IOException {
+    Path p = script("print('starting', file=sys.stderr)\nraise SystemExit('no models for you')\n");
+
+    assertThat(startQuietly(p))
+        .isEqualTo("torch column: n/a (the peer ended: no models for you)");
+  }
+
+  @Test
   @DisplayName("no torch: no peer, and the column says why")
   void withoutTorchThereIsNoPeer() throws IOException {
     // The reference script's exit status when torch cannot be imported.
     Path p = script("sys.exit(3)\n");
+
+    assertThat(startQuietly(p)).isEqualTo("torch column: n/a (torch not importable)");
+  }
+
+  /** Starts a peer that must fail to start; what the harness printed about it. */
+  private static String startQuietly(Path script) {
     PrintStream stdout = System.out;
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
     TorchPeer peer;
     try {
-      peer = TorchPeer.start(p, true);
+      peer = TorchPeer.start(script, true);
     } finally {
       System.setOut(stdout);
     }
-
     assertThat(peer).isNull();
-    assertThat(printed.toString(StandardCharsets.UTF_8).strip())
-        .isEqualTo("torch column: n/a (torch not importable)");
+    return printed.toString(StandardCharsets.UTF_8).strip();
   }
 }
