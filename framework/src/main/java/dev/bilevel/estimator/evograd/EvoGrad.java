@@ -150,7 +150,7 @@ public final class EvoGrad implements HypergradientEstimator {
         hg[j] += (gk[i][j] - gBar) * scale[i];
       }
     }
-    return Nd4j.createFromArray(hg).castTo(g[0].dataType());
+    return Nd4j.createFromArray(hg); // problems are FLOAT or DOUBLE (ProblemBuilder.dtype)
   }
 
   /**
