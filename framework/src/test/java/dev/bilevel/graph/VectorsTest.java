@@ -72,4 +72,18 @@ class VectorsTest {
 
     assertThat(actual.toDoubleVector()).containsExactly(expected.toDoubleVector());
   }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
+  @DisplayName("axpy(−1) subtracts as ND4J's subi, bit for bit (Neumann's v − αHv)")
+  void axpyMinusOneRoundsAsSubi(DataType dtype) {
+    Nd4j.getRandom().setSeed(8);
+    INDArray v = Nd4j.randn(dtype, 10_000);
+    INDArray hv = Nd4j.randn(dtype, 10_000).muli(0.01);
+    INDArray expected = v.dup().subi(hv);
+
+    Vectors.axpy(-1, hv, v);
+
+    assertThat(v.toDoubleVector()).containsExactly(expected.toDoubleVector());
+  }
 }

@@ -87,7 +87,7 @@ public final class ConjugateGradient implements HypergradientEstimator {
       Vectors.axpy(-step, ap, r);
       double rsNew = Vectors.dot(r, r);
       converged = Math.sqrt(rsNew) <= config.tolerance() * bNorm;
-      p.muli(rsNew / rs);
+      Vectors.scal(rsNew / rs, p);
       Vectors.axpy(1, r, p);
       rs = rsNew;
     }

@@ -6,6 +6,7 @@ import dev.bilevel.estimator.Hypergradient;
 import dev.bilevel.estimator.HypergradientEstimator;
 import dev.bilevel.graph.BilevelOracle;
 import dev.bilevel.graph.Evaluation;
+import dev.bilevel.graph.Vectors;
 import dev.bilevel.graph.Wrt;
 import jakarta.inject.Inject;
 import java.util.LinkedHashMap;
@@ -67,8 +68,10 @@ public final class Neumann implements HypergradientEstimator {
         if (wd != 0) {
           hv.addi(v.mul(wd));
         }
-        v.subi(hv.muli(alpha));
-        p.addi(v);
+        // v − α·Hv and p + v by BLAS: the same roundings as muli, subi and addi (VectorsTest).
+        Vectors.scal(alpha, hv);
+        Vectors.axpy(-1, hv, v);
+        Vectors.axpy(1, v, p);
       }
       INDArray mixed = c.products().mixedVector(Level.INNER, c.theta(), c.lambda(), c.innerBatch(), p);
       g.subi(mixed.muli(alpha));

@@ -109,9 +109,11 @@ public final class InnerDynamics {
     // Every θ-sized vector below lives in a buffer kept for the whole sweep: a sweep of T steps
     // would otherwise leave about six θ-sized arrays of garbage per step, and the process's peak
     // memory grew with T although the live data did not (docs/performance.md).
-    INDArray w = scratch(0, a.theta).assign(a.theta).muli(1 + momentum);
+    // scal and axpy(1) round as muli and addi did (VectorsTest), without ND4J's op dispatch.
+    INDArray w = scratch(0, a.theta).assign(a.theta);
+    Vectors.scal(1 + momentum, w);
     if (a.velocity != null) {
-      w.addi(a.velocity);
+      Vectors.axpy(1, a.velocity, w);
     }
     INDArray contribution;
     if (last) {
@@ -128,7 +130,7 @@ public final class InnerDynamics {
         if (a.velocity == null) {
           a.velocity = a.theta.mul(momentum * momentum);
         } else {
-          a.velocity.muli(momentum);
+          Vectors.scal(momentum, a.velocity);
           Vectors.axpy(momentum * momentum, a.theta, a.velocity);
         }
       }
@@ -198,13 +200,13 @@ public final class InnerDynamics {
       Vectors.axpy(weightDecay, z.theta, u);
     }
     if (mixedColumn != null) {
-      u.addi(mixedColumn);
+      Vectors.axpy(1, mixedColumn, u);
     }
     // In place, the old Z_v read before it changes: Z_θ += μ² Z_v − (1+μ)η u; Z_v ← μ Z_v − η u.
     Vectors.axpy(-(1 + momentum) * learningRate, u, z.theta);
     if (momentum != 0) {
       Vectors.axpy(momentum * momentum, z.velocity, z.theta);
-      z.velocity.muli(momentum);
+      Vectors.scal(momentum, z.velocity);
       Vectors.axpy(-learningRate, u, z.velocity);
     }
   }
