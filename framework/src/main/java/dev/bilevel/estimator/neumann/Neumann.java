@@ -25,8 +25,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * </pre>
  *
  * Cost: one outer gradient, N Hessian-vector products and one mixed product, 2N + 3 gradient
- * evaluations. Memory: three θ-sized vectors, whatever the window. It ignores the trajectory and
- * works with any inner optimizer. With a last-steps schedule it runs only near the end of each inner
+ * evaluations. Memory: three θ-sized vectors (four with weight decay), whatever the window and N.
+ * It ignores the trajectory and works with any inner optimizer. With a last-steps schedule it runs only near the end of each inner
  * optimisation and returns a zero hypergradient elsewhere (diagnostic {@code active} = 0); note that
  * a stateful outer optimizer (momentum, Adam) still moves λ on a zero gradient.
  */
@@ -61,12 +61,16 @@ public final class Neumann implements HypergradientEstimator {
         direct ? Wrt.BOTH : Wrt.THETA);
     INDArray g = direct ? out.gradLambda().dup() : oracle.lambdaLayout().zeros();
     if (oracle.lambdaReaches(Level.INNER)) {
-      INDArray v = out.gradTheta().dup();
+      INDArray v = out.gradTheta(); // a fresh array from evaluate: the series may overwrite it
       INDArray p = v.dup();
+      // Every iteration works in these θ-sized vectors: no allocation per iteration, so memory
+      // does not grow with N (MemoryBench).
+      INDArray hv = oracle.thetaLayout().zeros();
+      INDArray decay = wd != 0 ? oracle.thetaLayout().zeros() : null;
       for (int n = 0; n < config.iterations(); n++) {
-        INDArray hv = c.products().hessianVector(Level.INNER, c.theta(), c.lambda(), c.innerBatch(), v);
+        c.products().hessianVectorInto(Level.INNER, c.theta(), c.lambda(), c.innerBatch(), v, hv);
         if (wd != 0) {
-          hv.addi(v.mul(wd));
+          hv.addi(v.mul(wd, decay)); // the same roundings as v.mul(wd), into a kept buffer
         }
         // v − α·Hv and p + v by BLAS: the same roundings as muli, subi and addi (VectorsTest).
         Vectors.scal(alpha, hv);

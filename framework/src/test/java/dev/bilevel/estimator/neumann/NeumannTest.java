@@ -69,6 +69,18 @@ class NeumannTest {
   }
 
   @Test
+  void theInnerOptimizersWeightDecayJoinsTheHessian() {
+    double wd = 0.3;
+    double alpha = 1.9 / (largestEigenvalue() + wd);
+    EstimationContext c = r.context(Sgd.of(0.1).weightDecay(wd), wd);
+    Hypergradient hg = new Neumann(NeumannConfig.defaults().iterations(200).seriesStep(alpha))
+        .estimate(c);
+    assertThat(relativeError(hg.gradient(), r.implicitHypergradient(wd, 0))).isLessThan(1e-6);
+    // Without the decay term the series solves with the wrong Hessian.
+    assertThat(relativeError(hg.gradient(), r.implicitHypergradient(0, 0))).isGreaterThan(1e-2);
+  }
+
+  @Test
   void defaultSeriesStepIsTheInnerLearningRate() {
     var c = r.context(Sgd.of(0.07), 0);
     Hypergradient byDefault = new Neumann(NeumannConfig.defaults()).estimate(c);
