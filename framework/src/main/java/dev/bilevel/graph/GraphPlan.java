@@ -97,6 +97,14 @@ final class GraphPlan {
   /** One input of one kept op context. */
   private record Slot(OpContext ctx, int index) {}
 
+  // libnd4j keeps a native handle for every array ever set on an op context, until the context
+  // is purged, and each handle keeps its array's buffer alive: rebinding θ to a fresh array per
+  // evaluation (a replayed window) leaked one θ per evaluation, 24 GB in one finite-difference
+  // run. After this many rebinds a context is purged and its current arrays set again.
+  static final int REBINDS_BEFORE_PURGE = 4;
+  private final Map<OpContext, int[]> rebinds = new java.util.IdentityHashMap<>();
+  private int purgeCount;
+
   private GraphPlan(OpExecutioner exec) {
     this.exec = exec;
   }
@@ -623,8 +631,40 @@ final class GraphPlan {
         ownOutputs.put(e.getKey(), e.getValue());
       }
     }
-    contextInputs.clear();
-    contextOutputs.clear();
+    // contextInputs and contextOutputs stay: they are what a purged context gets back.
+  }
+
+  /** Points one input slot at another array, purging the context's stale handles now and then. */
+  private void rebindInput(Slot slot, INDArray array) {
+    contextInputs.get(slot.ctx())[slot.index()] = array;
+    slot.ctx().setInputArray(slot.index(), array);
+    afterRebind(slot.ctx());
+  }
+
+  private void rebindOutput(Slot slot, INDArray array) {
+    contextOutputs.get(slot.ctx())[slot.index()] = array;
+    slot.ctx().setOutputArray(slot.index(), array);
+    afterRebind(slot.ctx());
+  }
+
+  private void afterRebind(OpContext ctx) {
+    int[] n = rebinds.computeIfAbsent(ctx, k -> new int[1]);
+    if (++n[0] < REBINDS_BEFORE_PURGE) {
+      return;
+    }
+    n[0] = 0;
+    purgeCount++;
+    ctx.purge();
+    ctx.setInputArrays(contextInputs.get(ctx));
+    INDArray[] outs = contextOutputs.get(ctx);
+    if (outs != null) {
+      ctx.setOutputArrays(outs);
+    }
+  }
+
+  /** Native handles purged so far, for tests: how often a context was reset. */
+  int purges() {
+    return purgeCount;
   }
 
   /**
@@ -649,7 +689,7 @@ final class GraphPlan {
         || !java.util.Arrays.equals(target.shape(), own.shape())) {
       return false;
     }
-    slot.ctx().setOutputArray(slot.index(), target);
+    rebindOutput(slot, target);
     values.put(name, target);
     return true;
   }
@@ -679,7 +719,7 @@ final class GraphPlan {
       return false;
     }
     for (Slot slot : s) {
-      slot.ctx().setInputArray(slot.index(), array);
+      rebindInput(slot, array);
     }
     boundTo.put(var, array);
     return true;

@@ -290,6 +290,85 @@ class GraphPlanTest {
   }
 
   @Test
+  @DisplayName("agree with SameDiff's executor through many rebinds of θ and of ∇θ buffers, past"
+      + " the purges that reset the op contexts")
+  void manyRebindsAcrossPurges() {
+    BilevelProblem p = problem();
+    CompiledProblem replay = CompiledProblem.compile(p, Backends.current(), true);
+    CompiledProblem reference = CompiledProblem.compile(p, Backends.current(), false);
+    INDArray lambda = replay.initialLambda(1);
+    Batch batch = batch(6, 3);
+    INDArray[] thetas = {replay.initialTheta(1), replay.initialTheta(2), replay.initialTheta(3)};
+    INDArray[] buffers = {Nd4j.zeros(DataType.DOUBLE, thetas[0].length()),
+        Nd4j.zeros(DataType.DOUBLE, thetas[0].length())};
+    for (int round = 0; round < 4 * GraphPlan.REBINDS_BEFORE_PURGE; round++) {
+      // a kept θ, or a fresh one as a replayed window passes
+      INDArray theta = round % 3 == 2 ? thetas[round % 2].add(0.01 * round) : thetas[round % 3];
+      INDArray into = buffers[round % 2];
+      Evaluation got = replay.evaluateInto(Level.INNER, theta, lambda, batch, Wrt.BOTH, into);
+      Evaluation want = reference.evaluate(Level.INNER, theta, lambda, batch, Wrt.BOTH);
+      assertThat(got.value()).isCloseTo(want.value(), org.assertj.core.data.Offset.offset(1e-12));
+      assertClose(into, want.gradTheta());
+      assertClose(got.gradLambda(), want.gradLambda());
+    }
+    assertThat(replay.graph(Level.INNER).plans()).anySatisfy(plan ->
+        assertThat(plan.purges()).isPositive());
+  }
+
+  @Test
+  @DisplayName("keep no θ alive once callers stop passing it: evaluating at a fresh θ each time"
+      + " leaves the process's memory flat (it grew by one θ per evaluation)")
+  void freshThetasDoNotAccumulate() throws Exception {
+    // 784 × 256 in FP64: 1.6 MB per θ, so 300 retained θ would add 480 MB.
+    BilevelProblem p = Bilevel.problem("wide").dtype(DataType.DOUBLE)
+        .input("x", -1, 784).input("y", -1, 3)
+        .inner("net", n -> n.dense(784, 256).relu().dense(256, 3))
+        .metaParams("s", g -> g.param("s", Init.constant(1), 1))
+        .innerObjective(f -> f.meanCrossEntropy(f.inner("net").apply(f.input("x"))
+            .mul(f.meta("s").param("s")), f.input("y")))
+        .outerObjective(f -> f.meanCrossEntropy(f.inner("net").apply(f.input("x")), f.input("y")))
+        .innerOptimizer(Sgd.of(0.1)).outerOptimizer(Adam.of(0.01))
+        .build();
+    CompiledProblem c = CompiledProblem.compile(p);
+    INDArray theta = c.initialTheta(1);
+    INDArray lambda = c.initialLambda(1);
+    Nd4j.getRandom().setSeed(1);
+    Batch batch = Batch.of(Map.of("x", Nd4j.randn(DataType.DOUBLE, 4, 784),
+        "y", Nd4j.eye(4).getColumns(0, 1, 2).castTo(DataType.DOUBLE)));
+    INDArray grad = Nd4j.zeros(DataType.DOUBLE, theta.length());
+    long thetaBytes = theta.length() * 8;
+    int n = 300;
+    evaluateFresh(c, theta, lambda, batch, grad, 50); // plans built, pools warm
+    long before = residentBytes();
+    evaluateFresh(c, theta, lambda, batch, grad, n);
+    long growth = residentBytes() - before;
+    assertThat(growth).as("resident growth over %d evaluations at fresh θ of %d bytes", n,
+        thetaBytes).isLessThan(n * thetaBytes / 4);
+  }
+
+  private static void evaluateFresh(CompiledProblem c, INDArray theta, INDArray lambda, Batch batch,
+      INDArray grad, int n) throws InterruptedException {
+    for (int i = 0; i < n; i++) {
+      c.evaluateInto(Level.INNER, theta.dup(), lambda, batch, Wrt.THETA, grad);
+      if (i % 25 == 24) {
+        System.gc(); // native buffers go when their arrays are collected
+        Thread.sleep(20);
+      }
+    }
+    System.gc();
+    Thread.sleep(100);
+  }
+
+  private static long residentBytes() throws java.io.IOException {
+    for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+      }
+    }
+    throw new IllegalStateException("no VmRSS in /proc/self/status");
+  }
+
+  @Test
   @DisplayName("read θ in place where ops take it through their contexts, and copy it where a"
       + " legacy op (the squared norm's square) holds the graph's own array")
   void boundAndCopiedParametersBothReadRight() {
