@@ -59,6 +59,7 @@ public final class FiniteDifference implements HypergradientEstimator {
     double rel = Double.isNaN(config.relativeStep()) ? c.products().settings().relativeStep()
         : config.relativeStep();
     INDArray g = oracle.lambdaLayout().zeros();
+    Windows.Replayer replayer = new Windows.Replayer(oracle, c.innerOptimizer());
     for (int j = 0; j < m; j++) {
       double h = rel * (1 + Math.abs(c.lambda().getDouble(j)));
       INDArray plus = c.lambda().dup();
@@ -67,16 +68,15 @@ public final class FiniteDifference implements HypergradientEstimator {
       minus.putScalar(j, minus.getDouble(j) - h);
       // The actual distance between the rounded perturbed values.
       double span = plus.getDouble(j) - minus.getDouble(j);
-      g.putScalar(j, (outerValue(c, plus) - outerValue(c, minus)) / span);
+      g.putScalar(j, (outerValue(c, replayer, plus) - outerValue(c, replayer, minus)) / span);
     }
     Map<String, Double> d = new LinkedHashMap<>();
     d.put("relativeStep", rel);
     return new Hypergradient(g, d);
   }
 
-  private static double outerValue(EstimationContext c, INDArray lambda) {
-    INDArray theta = c.trajectory().isEmpty() ? c.theta()
-        : Windows.replay(c.oracle(), c.innerOptimizer(), c.trajectory(), lambda, null);
+  private static double outerValue(EstimationContext c, Windows.Replayer replayer, INDArray lambda) {
+    INDArray theta = c.trajectory().isEmpty() ? c.theta() : replayer.replay(c.trajectory(), lambda);
     return c.oracle().value(Level.OUTER, theta, lambda, c.outerBatch());
   }
 

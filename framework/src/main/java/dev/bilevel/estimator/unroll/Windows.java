@@ -78,6 +78,48 @@ public final class Windows {
   }
 
   /**
+   * Replays one window many times (finite differences: two replays per λ coordinate) in the same
+   * θ, gradient and optimizer, where {@link #replay} takes new ones each time: a replay's garbage
+   * is freed only when the collector runs, and the JVM sees too little of it to run often.
+   * The θ returned is overwritten by the next replay. Not thread-safe.
+   */
+  public static final class Replayer {
+    private final BilevelOracle oracle;
+    private final OptimizerSpec spec;
+    private final INDArray theta;
+    private final INDArray grad;
+    private final Optimizer opt;
+    private final Optimizer.Snapshot fresh;
+
+    public Replayer(BilevelOracle oracle, OptimizerSpec spec) {
+      this.oracle = oracle;
+      this.spec = spec;
+      this.theta = oracle.thetaLayout().zeros();
+      this.grad = oracle.thetaLayout().zeros();
+      this.opt = spec.create(theta.length(), oracle.dtype());
+      this.fresh = opt.snapshot();
+    }
+
+    /** As {@link Windows#replay} without a visitor: the same steps, the same θ_T. */
+    public INDArray replay(Trajectory window, INDArray lambda) {
+      if (window.isEmpty()) {
+        return window.thetaT() == null ? null : theta.assign(window.thetaT());
+      }
+      if (window.theta0() == null) {
+        throw new IllegalArgumentException("the window has steps but no θ_0; record it with"
+            + " TrajectoryNeeds.ENDPOINTS or FULL");
+      }
+      theta.assign(window.theta0());
+      opt.restore(window.optimizerState0() != null ? window.optimizerState0() : fresh);
+      for (Trajectory.Step s : window.steps()) {
+        opt.stepConsuming(theta, oracle.evaluateInto(Level.INNER, theta, lambda, s.batch(),
+            Wrt.THETA, grad).gradTheta());
+      }
+      return theta;
+    }
+  }
+
+  /**
    * Feeds every step of a {@link TrajectoryNeeds#FULL} window to an online estimator's accumulator,
    * at the recorded θ_{t−1}, as the engine would have fed them while taking the steps.
    *
