@@ -14,6 +14,10 @@ import dev.bilevel.dsl.Level;
 import dev.bilevel.engine.BilevelTrainer;
 import dev.bilevel.estimator.HypergradientEstimator;
 import dev.bilevel.estimator.evograd.EvoGrad;
+import dev.bilevel.estimator.finitedifference.FiniteDifference;
+import dev.bilevel.estimator.finitedifference.FiniteDifferenceConfig;
+import dev.bilevel.estimator.forward.Forward;
+import dev.bilevel.estimator.forward.ForwardConfig;
 import dev.bilevel.experiment.Experiment;
 import dev.bilevel.experiment.ExperimentContext;
 import dev.bilevel.experiment.ExperimentOption;
@@ -100,6 +104,9 @@ public final class MwnExperiment implements Experiment {
         new ExperimentOption("weighting", "normalised", "normalised (sum v*l / sum v) or mean ((1/n) sum v*l)"),
         new ExperimentOption("one-step-lr", "lr", "virtual step of one-step: lr (the classifier's current lr) or a"
             + " number (a diagnostic: 3.75e-2, 1.35e-2 or 1.5e-5 is what EvoGrad's sigma 5e-2, 3e-2 or 1e-3 amounts to)"),
+        new ExperimentOption("max-lambda-dimension", "estimator's", "the most λ coordinates forward and"
+            + " finite-difference accept (their own limits: 32 and 64). V has 301, so either needs 301 or more:"
+            + " forward then carries 301 θ-sized tangents, finite-difference replays each step 602 times"),
         new ExperimentOption("evograd", "mwn", "EvoGrad preset: mwn (K=4, sigma=5e-2, tau=0.05, all weights, no"
             + " weight decay on V; selected on validation data, docs/mwn.md; the earlier preset is --evograd-sigma 3e-2) or paper (K=2, sigma=1e-3, tau=0.05, all weights perturbed,"
             + " V weight decay as --meta-weight-decay)"),
@@ -116,7 +123,8 @@ public final class MwnExperiment implements Experiment {
   record Config(KnownDataset dataset, String dataDir, NoiseType noise, double rate, double imbalance,
       int perClass, int metaPerClass, int valPerClass, int testSize, int epochs, int hidden, int batch, double lr,
       double momentum, double weightDecay, double[] decayAt, double metaLr, double metaWeightDecay,
-      Weighting weighting, EvoGradSettings evograd, double oneStepLr, boolean metaSgd) {
+      Weighting weighting, EvoGradSettings evograd, double oneStepLr, boolean metaSgd,
+      int maxLambdaDimension) {
 
     static Config of(ExperimentContext c) {
       String ds = c.string("dataset").trim().toLowerCase(Locale.ROOT);
@@ -143,7 +151,7 @@ public final class MwnExperiment implements Experiment {
           decay.stream().mapToDouble(Double::doubleValue).toArray(), c.number("meta-lr"),
           c.number("meta-weight-decay"), w, EvoGradSettings.of(c),
           c.string("one-step-lr").trim().equalsIgnoreCase("lr") ? Double.NaN : c.number("one-step-lr"),
-          metaSgd(c.string("meta-optimizer")));
+          metaSgd(c.string("meta-optimizer")), maxLambdaDimension(c.string("max-lambda-dimension")));
       if (cfg.epochs < 1 || cfg.perClass < 1 || cfg.metaPerClass < 1 || cfg.batch < 1 || cfg.testSize < 1) {
         throw new IllegalArgumentException("epochs, per-class, meta-per-class, batch and test-size must be positive");
       }
@@ -151,6 +159,25 @@ public final class MwnExperiment implements Experiment {
         throw new IllegalArgumentException("val-per-class must be non-negative, got " + cfg.valPerClass);
       }
       return cfg;
+    }
+
+    /** 0 keeps each estimator's own limit. */
+    private static int maxLambdaDimension(String s) {
+      String t = s.trim();
+      if (t.equalsIgnoreCase("estimator's") || t.equalsIgnoreCase("estimator")) {
+        return 0;
+      }
+      int n;
+      try {
+        n = Integer.parseInt(t);
+      } catch (NumberFormatException e) {
+        n = -1;
+      }
+      if (n < 1) {
+        throw new IllegalArgumentException("--max-lambda-dimension must be a positive whole number (or"
+            + " estimator's, for each estimator's own limit), got '" + s + "'");
+      }
+      return n;
     }
 
     private static boolean metaSgd(String s) {
@@ -192,6 +219,9 @@ public final class MwnExperiment implements Experiment {
       m.put("imbalance", imbalance);
       m.put("perClass", perClass);
       m.put("metaPerClass", metaPerClass);
+      if (maxLambdaDimension > 0) { // absent by default, so that older folders still resume
+        m.put("maxLambdaDimension", maxLambdaDimension);
+      }
       if (valPerClass > 0) { // absent when 0, so that folders made before the option still resume
         m.put("valPerClass", valPerClass);
       }
@@ -223,6 +253,13 @@ public final class MwnExperiment implements Experiment {
   public void run(ExperimentContext ctx) throws Exception {
     Config cfg = Config.of(ctx);
     RunFolder folder = ctx.folder();
+    Map<String, Map<String, Object>> estimators = new LinkedHashMap<>();
+    for (String m : ctx.methods()) {
+      if (!m.equals("plain")) {
+        estimators.put(m, estimator(m, cfg).describe());
+      }
+    }
+    checkLambdaLimits(estimators, MwnProblem.LAMBDA_SIZE);
     DatasetLocator locator = cfg.dataDir.isEmpty() ? DatasetLocator.fromEnvironment()
         : DatasetLocator.inDirectory(Path.of(cfg.dataDir));
     LabelledImages fullTrain = locator.load(cfg.dataset, Split.TRAIN);
@@ -236,12 +273,6 @@ public final class MwnExperiment implements Experiment {
     config.put("options", cfg.describe());
     config.put("methods", ctx.methods());
     config.put("seeds", ctx.seeds());
-    Map<String, Object> estimators = new LinkedHashMap<>();
-    for (String m : ctx.methods()) {
-      if (!m.equals("plain")) {
-        estimators.put(m, estimator(m, cfg).describe());
-      }
-    }
     config.put("estimators", estimators);
 
     Checkpoint cp = null;
@@ -338,7 +369,33 @@ public final class MwnExperiment implements Experiment {
       return new dev.bilevel.estimator.onestep.OneStep(
           dev.bilevel.estimator.onestep.OneStepConfig.defaults().learningRate(cfg.oneStepLr));
     }
+    if (cfg.maxLambdaDimension > 0 && method.equals(Forward.NAME)) {
+      return new Forward(ForwardConfig.defaults().maxLambdaDimension(cfg.maxLambdaDimension));
+    }
+    if (cfg.maxLambdaDimension > 0 && method.equals(FiniteDifference.NAME)) {
+      return new FiniteDifference(
+          FiniteDifferenceConfig.defaults().maxLambdaDimension(cfg.maxLambdaDimension));
+    }
     return method.equals(EvoGrad.NAME) ? new EvoGrad(cfg.evograd.config()) : trainer.registry().get(method);
+  }
+
+  /**
+   * Refuses, before any data is read, methods whose estimator caps dim λ below V's size: otherwise
+   * the run would stop at its first meta-update with advice for the Java API. All at once.
+   */
+  static void checkLambdaLimits(Map<String, Map<String, Object>> described, long lambdaSize) {
+    List<String> problems = new ArrayList<>();
+    described.forEach((method, d) -> {
+      if (d.get("maxLambdaDimension") instanceof Number max && max.longValue() < lambdaSize) {
+        problems.add(method + " accepts at most " + max + " λ coordinates, and V has " + lambdaSize);
+      }
+    });
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", problems) + ". Raise the limit with"
+          + " --max-lambda-dimension " + lambdaSize + " (forward then carries one θ-sized tangent per λ"
+          + " coordinate, finite-difference replays the window twice per coordinate), or choose"
+          + " reverse or drmad.");
+    }
   }
 
   private static double metaLr(String method, Config cfg) {

@@ -29,6 +29,8 @@ public final class MwnProblem {
   public static final String HEAD = "head";
   public static final String VNET = "vnet";
   public static final int V_HIDDEN = 100;
+  /** dim λ: V's weights and biases, 1 → 100 → 1. */
+  public static final int LAMBDA_SIZE = V_HIDDEN + V_HIDDEN + V_HIDDEN + 1;
 
   private MwnProblem() {}
 

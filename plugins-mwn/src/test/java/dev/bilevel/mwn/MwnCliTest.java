@@ -95,6 +95,49 @@ class MwnCliTest {
   }
 
   @Test
+  void estimatorsCappingDimLambdaBelowVsSizeAreRefusedBeforeTheRunAllAtOnce(@TempDir Path tmp) {
+    out.reset();
+    assertThat(run(args(tmp.resolve("capped"), "1", "forward,finite-difference,reverse"))).isEqualTo(1);
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("forward accepts at most 32 λ coordinates,"
+        + " and V has 301; finite-difference accepts at most 64 λ coordinates, and V has 301. Raise the"
+        + " limit with --max-lambda-dimension 301 (forward then carries one θ-sized tangent per λ"
+        + " coordinate, finite-difference replays the window twice per coordinate), or choose reverse or"
+        + " drmad.");
+    assertThat(tmp.resolve("capped").resolve("metrics.csv")).doesNotExist();
+    out.reset();
+    assertThat(run(args(tmp.resolve("low"), "1", "forward", "--max-lambda-dimension", "300"))).isEqualTo(1);
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("forward accepts at most 300 λ coordinates");
+    out.reset();
+    assertThat(run(args(tmp.resolve("bad"), "1", "forward", "--max-lambda-dimension", "many"))).isEqualTo(1);
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("--max-lambda-dimension must be a positive"
+        + " whole number (or estimator's, for each estimator's own limit), got 'many'");
+  }
+
+  @Test
+  void everyRegisteredEstimatorRunsTheExperiment(@TempDir Path tmp) throws Exception {
+    // one-step and evograd run in the other tests; here every other registered estimator does.
+    List<String> others = new ArrayList<>();
+    for (String name : Plugins.injector(Plugins.discover())
+        .getInstance(dev.bilevel.estimator.EstimatorRegistry.class).names()) {
+      if (!name.equals("one-step") && !name.equals("evograd")) {
+        others.add(name);
+      }
+    }
+    assertThat(others).contains("forward", "finite-difference", "reverse", "neumann");
+    Path dir = tmp.resolve("all");
+    assertThat(run(args(dir, "1", String.join(",", others), "--max-lambda-dimension", "301"))).isZero();
+    List<Map<String, Object>> rows = MetricsLog.readRows(dir.resolve("metrics.jsonl"));
+    assertThat(rows).extracting(r -> r.get("method")).containsExactlyElementsOf(others);
+    for (Map<String, Object> r : rows) {
+      assertThat(MwnExperiment.num(r.get("test_acc"))).as("%s test accuracy", r.get("method"))
+          .isBetween(0.0, 1.0);
+      assertThat(MwnExperiment.num(r.get("inner_loss"))).as("%s inner loss", r.get("method")).isFinite();
+    }
+    assertThat(Files.readString(dir.resolve("provenance.json")).replaceAll("\\s", ""))
+        .contains("\"maxLambdaDimension\":301");
+  }
+
+  @Test
   void shortRunWritesEveryArtifact(@TempDir Path tmp) throws Exception {
     Path dir = tmp.resolve("run");
     assertThat(run(args(dir, "2", "plain,one-step,evograd"))).isZero();

@@ -60,6 +60,12 @@ class MwnProblemTest {
   }
 
   @Test
+  void lambdaSizeIsTheCompiledWeightingNetsSize() {
+    CompiledProblem p = CompiledProblem.compile(problem(Weighting.NORMALISED), Nd4jBackend.start());
+    assertThat(p.lambdaLayout().size()).isEqualTo(MwnProblem.LAMBDA_SIZE);
+  }
+
+  @Test
   void weightedLossAndGradientsMatchAHandComputation() {
     var backend = Nd4jBackend.start();
     for (Weighting weighting : new Weighting[] {Weighting.NORMALISED, Weighting.MEAN}) {
