@@ -1,6 +1,7 @@
 package dev.bilevel.graph;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -13,6 +14,15 @@ public final class Vectors {
   /** y ← y + a·x, in place (x and y of the same length). */
   public static void axpy(double a, INDArray x, INDArray y) {
     Nd4j.getBlasWrapper().level1().axpy(x.length(), a, x, y);
+  }
+
+  /**
+   * out ← a·x + y in one pass, by ND4J's Axpy op: the same sums as copying y into out and then
+   * BLAS axpy, both fused multiply-adds on this build (VectorsTest), for one write of out instead
+   * of two. x, y and out have the same length; out may not be x or y.
+   */
+  public static void axpyInto(double a, INDArray x, INDArray y, INDArray out) {
+    Nd4j.exec(new Axpy(x, y, out, a));
   }
 
   /**

@@ -127,10 +127,9 @@ public final class SecondOrder {
     return grads[side];
   }
 
-  /** into ← base + a·v, without allocating. */
+  /** into ← base + a·v, without allocating, in one pass (the sums of a copy then axpy). */
   private static INDArray shifted(INDArray into, INDArray base, double a, INDArray v) {
-    into.assign(base.reshape(into.length()));
-    Vectors.axpy(a, v.reshape(into.length()), into);
+    Vectors.axpyInto(a, v.reshape(into.length()), base.reshape(into.length()), into);
     return into;
   }
 

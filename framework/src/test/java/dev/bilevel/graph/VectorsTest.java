@@ -75,6 +75,46 @@ class VectorsTest {
 
   @ParameterizedTest(name = "{0}")
   @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
+  @DisplayName("axpyInto writes a·x + y exactly as a copy of y followed by BLAS axpy, and leaves x"
+      + " and y alone")
+  void axpyIntoRoundsAsCopyThenAxpy(DataType dtype) {
+    // The finite-difference shifts θ ± hv and EvoGrad's θ + ε moved from copy + axpy to this;
+    // their trajectories stay the same only if every bit does. An odd length covers the tails
+    // of the vectorised loops; the MWN MLP has 269,322 weights.
+    Nd4j.getRandom().setSeed(9);
+    INDArray x = Nd4j.randn(dtype, 269_322);
+    INDArray y = Nd4j.randn(dtype, 269_322).muli(0.3);
+    INDArray xBefore = x.dup();
+    INDArray yBefore = y.dup();
+    for (double a : new double[] {1.0, -1.0, 3.7e-3, -3.7e-3, 0.5}) {
+      INDArray expected = y.dup();
+      Vectors.axpy(a, x, expected);
+      INDArray actual = Nd4j.createUninitialized(dtype, x.length());
+
+      Vectors.axpyInto(a, x, y, actual);
+
+      assertThat(differingElements(actual, expected)).as("elements not bit for bit, a = %s", a)
+          .isZero();
+    }
+    assertThat(x).isEqualTo(xBefore);
+    assertThat(y).isEqualTo(yBefore);
+  }
+
+  /** How many elements differ in their bits (AssertJ's containsExactly is slow on 10⁵ values). */
+  private static long differingElements(INDArray a, INDArray b) {
+    double[] x = a.toDoubleVector();
+    double[] y = b.toDoubleVector();
+    long n = 0;
+    for (int i = 0; i < Math.min(x.length, y.length); i++) {
+      if (Double.doubleToRawLongBits(x[i]) != Double.doubleToRawLongBits(y[i])) {
+        n++;
+      }
+    }
+    return n + Math.abs(x.length - y.length);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(value = DataType.class, names = {"FLOAT", "DOUBLE"})
   @DisplayName("axpy(−1) subtracts as ND4J's subi, bit for bit (Neumann's v − αHv)")
   void axpyMinusOneRoundsAsSubi(DataType dtype) {
     Nd4j.getRandom().setSeed(8);
