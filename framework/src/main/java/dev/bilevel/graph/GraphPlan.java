@@ -662,7 +662,7 @@ final class GraphPlan {
     }
   }
 
-  /** Native handles purged so far, for tests: how often a context was reset. */
+  /** How many times an op context of this plan was purged and set again, for tests. */
   int purges() {
     return purgeCount;
   }

@@ -26,9 +26,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * Cost: one outer gradient, N Hessian-vector products and one mixed product, 2N + 3 gradient
  * evaluations. Memory: three θ-sized vectors (four with weight decay), whatever the window and N.
- * It ignores the trajectory and works with any inner optimizer. With a last-steps schedule it runs only near the end of each inner
- * optimisation and returns a zero hypergradient elsewhere (diagnostic {@code active} = 0); note that
- * a stateful outer optimizer (momentum, Adam) still moves λ on a zero gradient.
+ * It ignores the trajectory and works with any inner optimizer. With a last-steps schedule it runs
+ * only near the end of each inner optimisation and returns a zero hypergradient elsewhere
+ * (diagnostic {@code active} = 0); note that a stateful outer optimizer (momentum, Adam) still moves
+ * λ on a zero gradient.
  */
 public final class Neumann implements HypergradientEstimator {
   public static final String NAME = "neumann";

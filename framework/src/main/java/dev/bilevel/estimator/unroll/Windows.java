@@ -85,7 +85,6 @@ public final class Windows {
    */
   public static final class Replayer {
     private final BilevelOracle oracle;
-    private final OptimizerSpec spec;
     private final INDArray theta;
     private final INDArray grad;
     private final Optimizer opt;
@@ -93,7 +92,6 @@ public final class Windows {
 
     public Replayer(BilevelOracle oracle, OptimizerSpec spec) {
       this.oracle = oracle;
-      this.spec = spec;
       this.theta = oracle.thetaLayout().zeros();
       this.grad = oracle.thetaLayout().zeros();
       this.opt = spec.create(theta.length(), oracle.dtype());
