@@ -61,9 +61,11 @@ public final class Neumann implements HypergradientEstimator {
     Evaluation out = oracle.evaluate(Level.OUTER, c.theta(), c.lambda(), c.outerBatch(),
         direct ? Wrt.BOTH : Wrt.THETA);
     INDArray g = direct ? out.gradLambda().dup() : oracle.lambdaLayout().zeros();
+    double growth = Double.NaN;
     if (oracle.lambdaReaches(Level.INNER)) {
       INDArray v = out.gradTheta(); // a fresh array from evaluate: the series may overwrite it
       INDArray p = v.dup();
+      double first = Vectors.norm2(v);
       // Every iteration works in these θ-sized vectors: no allocation per iteration, so memory
       // does not grow with N (MemoryBench).
       INDArray hv = oracle.thetaLayout().zeros();
@@ -78,6 +80,9 @@ public final class Neumann implements HypergradientEstimator {
         Vectors.axpy(-1, hv, v);
         Vectors.axpy(1, v, p);
       }
+      // ‖(I − αH)^N b‖ / ‖b‖: above 1 the terms grow and the series diverges on this batch
+      // (α·λ_max(H) > 2, or H not positive definite): lower the series step.
+      growth = first == 0 ? 0 : Vectors.norm2(v) / first;
       INDArray mixed = c.products().mixedVector(Level.INNER, c.theta(), c.lambda(), c.innerBatch(), p);
       g.subi(mixed.muli(alpha));
     }
@@ -85,6 +90,9 @@ public final class Neumann implements HypergradientEstimator {
     d.put("outerLoss", out.value());
     d.put("active", 1.0);
     d.put("seriesStep", alpha);
+    if (!Double.isNaN(growth)) {
+      d.put("seriesGrowth", growth);
+    }
     return new Hypergradient(g, d);
   }
 

@@ -61,6 +61,18 @@ class NeumannTest {
   }
 
   @Test
+  void seriesGrowthTellsAConvergingSeriesFromADivergingOne() {
+    double l = largestEigenvalue();
+    EstimationContext c = r.context(Sgd.of(0.1), 0);
+    double converging = new Neumann(NeumannConfig.defaults().iterations(20).seriesStep(1.0 / l))
+        .estimate(c).diagnostics().get("seriesGrowth");
+    double diverging = new Neumann(NeumannConfig.defaults().iterations(20).seriesStep(2.5 / l))
+        .estimate(c).diagnostics().get("seriesGrowth");
+    assertThat(converging).isLessThan(1);
+    assertThat(diverging).isGreaterThan(1);
+  }
+
+  @Test
   void manyTermsReachTheImplicitHypergradient() {
     double alpha = 1.9 / largestEigenvalue();
     Hypergradient hg = new Neumann(NeumannConfig.defaults().iterations(200).seriesStep(alpha))
