@@ -18,6 +18,8 @@ import dev.bilevel.estimator.finitedifference.FiniteDifference;
 import dev.bilevel.estimator.finitedifference.FiniteDifferenceConfig;
 import dev.bilevel.estimator.forward.Forward;
 import dev.bilevel.estimator.forward.ForwardConfig;
+import dev.bilevel.estimator.neumann.Neumann;
+import dev.bilevel.estimator.neumann.NeumannConfig;
 import dev.bilevel.experiment.Experiment;
 import dev.bilevel.experiment.ExperimentContext;
 import dev.bilevel.experiment.ExperimentOption;
@@ -104,6 +106,9 @@ public final class MwnExperiment implements Experiment {
         new ExperimentOption("weighting", "normalised", "normalised (sum v*l / sum v) or mean ((1/n) sum v*l)"),
         new ExperimentOption("one-step-lr", "lr", "virtual step of one-step: lr (the classifier's current lr) or a"
             + " number (a diagnostic: 3.75e-2, 1.35e-2 or 1.5e-5 is what EvoGrad's sigma 5e-2, 3e-2 or 1e-3 amounts to)"),
+        new ExperimentOption("neumann-series-step", "lr", "series step alpha of neumann: lr (the classifier's"
+            + " current lr, the estimator's default) or a number; the series diverges when alpha times the"
+            + " Hessian's largest eigenvalue passes 2 (diagnostic seriesGrowth > 1, docs/mwn.md)"),
         new ExperimentOption("max-lambda-dimension", "estimator's", "the most λ coordinates forward and"
             + " finite-difference accept (their own limits: 32 and 64). V has 301, so either needs 301 or more:"
             + " forward then carries 301 θ-sized tangents, finite-difference replays each step 602 times"),
@@ -124,7 +129,7 @@ public final class MwnExperiment implements Experiment {
       int perClass, int metaPerClass, int valPerClass, int testSize, int epochs, int hidden, int batch, double lr,
       double momentum, double weightDecay, double[] decayAt, double metaLr, double metaWeightDecay,
       Weighting weighting, EvoGradSettings evograd, double oneStepLr, boolean metaSgd,
-      int maxLambdaDimension) {
+      int maxLambdaDimension, double neumannSeriesStep) {
 
     static Config of(ExperimentContext c) {
       String ds = c.string("dataset").trim().toLowerCase(Locale.ROOT);
@@ -151,7 +156,12 @@ public final class MwnExperiment implements Experiment {
           decay.stream().mapToDouble(Double::doubleValue).toArray(), c.number("meta-lr"),
           c.number("meta-weight-decay"), w, EvoGradSettings.of(c),
           c.string("one-step-lr").trim().equalsIgnoreCase("lr") ? Double.NaN : c.number("one-step-lr"),
-          metaSgd(c.string("meta-optimizer")), maxLambdaDimension(c.string("max-lambda-dimension")));
+          metaSgd(c.string("meta-optimizer")), maxLambdaDimension(c.string("max-lambda-dimension")),
+          c.string("neumann-series-step").trim().equalsIgnoreCase("lr") ? Double.NaN
+              : c.number("neumann-series-step"));
+      if (!Double.isNaN(cfg.neumannSeriesStep)) {
+        NeumannConfig.defaults().seriesStep(cfg.neumannSeriesStep); // its own check and message
+      }
       if (cfg.epochs < 1 || cfg.perClass < 1 || cfg.metaPerClass < 1 || cfg.batch < 1 || cfg.testSize < 1) {
         throw new IllegalArgumentException("epochs, per-class, meta-per-class, batch and test-size must be positive");
       }
@@ -219,6 +229,9 @@ public final class MwnExperiment implements Experiment {
       m.put("imbalance", imbalance);
       m.put("perClass", perClass);
       m.put("metaPerClass", metaPerClass);
+      if (!Double.isNaN(neumannSeriesStep)) { // absent by default, so that older folders still resume
+        m.put("neumannSeriesStep", neumannSeriesStep);
+      }
       if (maxLambdaDimension > 0) { // absent by default, so that older folders still resume
         m.put("maxLambdaDimension", maxLambdaDimension);
       }
@@ -368,6 +381,9 @@ public final class MwnExperiment implements Experiment {
     if (method.equals(dev.bilevel.estimator.onestep.OneStep.NAME) && !Double.isNaN(cfg.oneStepLr)) {
       return new dev.bilevel.estimator.onestep.OneStep(
           dev.bilevel.estimator.onestep.OneStepConfig.defaults().learningRate(cfg.oneStepLr));
+    }
+    if (method.equals(Neumann.NAME) && !Double.isNaN(cfg.neumannSeriesStep)) {
+      return new Neumann(NeumannConfig.defaults().seriesStep(cfg.neumannSeriesStep));
     }
     if (cfg.maxLambdaDimension > 0 && method.equals(Forward.NAME)) {
       return new Forward(ForwardConfig.defaults().maxLambdaDimension(cfg.maxLambdaDimension));

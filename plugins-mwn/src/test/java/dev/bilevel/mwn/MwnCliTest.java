@@ -138,6 +138,18 @@ class MwnCliTest {
   }
 
   @Test
+  void neumannSeriesStepReachesTheEstimatorAndIsChecked(@TempDir Path tmp) throws Exception {
+    Path dir = tmp.resolve("neumann");
+    assertThat(run(args(dir, "1", "neumann", "--neumann-series-step", "0.01"))).isZero();
+    assertThat(Files.readString(dir.resolve("provenance.json")).replaceAll("\\s", ""))
+        .contains("\"seriesStep\":0.01", "\"neumannSeriesStep\":0.01");
+    out.reset();
+    assertThat(run(args(tmp.resolve("bad"), "1", "neumann", "--neumann-series-step", "0"))).isEqualTo(1);
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("neumann series step must be positive and finite, got 0.0");
+  }
+
+  @Test
   void shortRunWritesEveryArtifact(@TempDir Path tmp) throws Exception {
     Path dir = tmp.resolve("run");
     assertThat(run(args(dir, "2", "plain,one-step,evograd"))).isZero();
