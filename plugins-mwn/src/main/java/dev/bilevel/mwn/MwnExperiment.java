@@ -109,6 +109,7 @@ public final class MwnExperiment implements Experiment {
         new ExperimentOption("neumann-series-step", "lr", "series step alpha of neumann: lr (the classifier's"
             + " current lr, the estimator's default) or a number; the series diverges when alpha times the"
             + " Hessian's largest eigenvalue passes 2 (diagnostic seriesGrowth > 1, docs/mwn.md)"),
+        new ExperimentOption("neumann-iterations", "5", "terms N of neumann's series beyond the first"),
         new ExperimentOption("max-lambda-dimension", "estimator's", "the most λ coordinates forward and"
             + " finite-difference accept (their own limits: 32 and 64). V has 301, so either needs 301 or more:"
             + " forward then carries 301 θ-sized tangents, finite-difference replays each step 602 times"),
@@ -129,7 +130,7 @@ public final class MwnExperiment implements Experiment {
       int perClass, int metaPerClass, int valPerClass, int testSize, int epochs, int hidden, int batch, double lr,
       double momentum, double weightDecay, double[] decayAt, double metaLr, double metaWeightDecay,
       Weighting weighting, EvoGradSettings evograd, double oneStepLr, boolean metaSgd,
-      int maxLambdaDimension, double neumannSeriesStep) {
+      int maxLambdaDimension, double neumannSeriesStep, int neumannIterations) {
 
     static Config of(ExperimentContext c) {
       String ds = c.string("dataset").trim().toLowerCase(Locale.ROOT);
@@ -158,10 +159,8 @@ public final class MwnExperiment implements Experiment {
           c.string("one-step-lr").trim().equalsIgnoreCase("lr") ? Double.NaN : c.number("one-step-lr"),
           metaSgd(c.string("meta-optimizer")), maxLambdaDimension(c.string("max-lambda-dimension")),
           c.string("neumann-series-step").trim().equalsIgnoreCase("lr") ? Double.NaN
-              : c.number("neumann-series-step"));
-      if (!Double.isNaN(cfg.neumannSeriesStep)) {
-        NeumannConfig.defaults().seriesStep(cfg.neumannSeriesStep); // its own check and message
-      }
+              : c.number("neumann-series-step"), c.integer("neumann-iterations"));
+      cfg.neumannConfig(); // NeumannConfig's own checks and messages
       if (cfg.epochs < 1 || cfg.perClass < 1 || cfg.metaPerClass < 1 || cfg.batch < 1 || cfg.testSize < 1) {
         throw new IllegalArgumentException("epochs, per-class, meta-per-class, batch and test-size must be positive");
       }
@@ -188,6 +187,12 @@ public final class MwnExperiment implements Experiment {
             + " estimator's, for each estimator's own limit), got '" + s + "'");
       }
       return n;
+    }
+
+    /** Neumann as these options set it: the estimator's defaults unless asked otherwise. */
+    NeumannConfig neumannConfig() {
+      NeumannConfig n = NeumannConfig.defaults().iterations(neumannIterations);
+      return Double.isNaN(neumannSeriesStep) ? n : n.seriesStep(neumannSeriesStep);
     }
 
     private static boolean metaSgd(String s) {
@@ -231,6 +236,9 @@ public final class MwnExperiment implements Experiment {
       m.put("metaPerClass", metaPerClass);
       if (!Double.isNaN(neumannSeriesStep)) { // absent by default, so that older folders still resume
         m.put("neumannSeriesStep", neumannSeriesStep);
+      }
+      if (neumannIterations != NeumannConfig.defaults().iterations()) { // likewise
+        m.put("neumannIterations", neumannIterations);
       }
       if (maxLambdaDimension > 0) { // absent by default, so that older folders still resume
         m.put("maxLambdaDimension", maxLambdaDimension);
@@ -382,8 +390,8 @@ public final class MwnExperiment implements Experiment {
       return new dev.bilevel.estimator.onestep.OneStep(
           dev.bilevel.estimator.onestep.OneStepConfig.defaults().learningRate(cfg.oneStepLr));
     }
-    if (method.equals(Neumann.NAME) && !Double.isNaN(cfg.neumannSeriesStep)) {
-      return new Neumann(NeumannConfig.defaults().seriesStep(cfg.neumannSeriesStep));
+    if (method.equals(Neumann.NAME) && !cfg.neumannConfig().equals(NeumannConfig.defaults())) {
+      return new Neumann(cfg.neumannConfig());
     }
     if (cfg.maxLambdaDimension > 0 && method.equals(Forward.NAME)) {
       return new Forward(ForwardConfig.defaults().maxLambdaDimension(cfg.maxLambdaDimension));

@@ -138,15 +138,21 @@ class MwnCliTest {
   }
 
   @Test
-  void neumannSeriesStepReachesTheEstimatorAndIsChecked(@TempDir Path tmp) throws Exception {
+  void neumannSettingsReachTheEstimatorAndAreChecked(@TempDir Path tmp) throws Exception {
     Path dir = tmp.resolve("neumann");
-    assertThat(run(args(dir, "1", "neumann", "--neumann-series-step", "0.01"))).isZero();
+    assertThat(run(args(dir, "1", "neumann", "--neumann-series-step", "0.01",
+        "--neumann-iterations", "0"))).isZero();
     assertThat(Files.readString(dir.resolve("provenance.json")).replaceAll("\\s", ""))
-        .contains("\"seriesStep\":0.01", "\"neumannSeriesStep\":0.01");
+        .contains("\"seriesStep\":0.01", "\"neumannSeriesStep\":0.01", "\"iterations\":0",
+            "\"neumannIterations\":0");
     out.reset();
     assertThat(run(args(tmp.resolve("bad"), "1", "neumann", "--neumann-series-step", "0"))).isEqualTo(1);
     assertThat(out.toString(StandardCharsets.UTF_8))
         .contains("neumann series step must be positive and finite, got 0.0");
+    out.reset();
+    assertThat(run(args(tmp.resolve("bad2"), "1", "neumann", "--neumann-iterations", "-1"))).isEqualTo(1);
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("neumann iterations must be non-negative, got -1");
   }
 
   @Test
