@@ -52,29 +52,7 @@ public final class Windows {
    */
   public static INDArray replay(BilevelOracle oracle, OptimizerSpec spec, Trajectory window,
       INDArray lambda, StepVisitor visitor) {
-    if (window.isEmpty()) {
-      return window.thetaT() == null ? null : window.thetaT().dup();
-    }
-    if (window.theta0() == null) {
-      throw new IllegalArgumentException("the window has steps but no θ_0; record it with"
-          + " TrajectoryNeeds.ENDPOINTS or FULL");
-    }
-    INDArray theta = window.theta0().dup();
-    Optimizer opt = spec.create(theta.length(), oracle.dtype());
-    if (window.optimizerState0() != null) {
-      opt.restore(window.optimizerState0());
-    }
-    List<Trajectory.Step> steps = window.steps();
-    INDArray grad = oracle.thetaLayout().zeros(); // one buffer for every step's gradient
-    for (int i = 0; i < steps.size(); i++) {
-      Trajectory.Step s = steps.get(i);
-      if (visitor != null) {
-        visitor.visit(i, s, theta);
-      }
-      opt.stepConsuming(theta, oracle.evaluateInto(Level.INNER, theta, lambda, s.batch(),
-          Wrt.THETA, grad).gradTheta());
-    }
-    return theta;
+    return new Replayer(oracle, spec).replay(window, lambda, visitor); // θ is this replayer's own
   }
 
   /**
@@ -100,6 +78,10 @@ public final class Windows {
 
     /** As {@link Windows#replay} without a visitor: the same steps, the same θ_T. */
     public INDArray replay(Trajectory window, INDArray lambda) {
+      return replay(window, lambda, null);
+    }
+
+    INDArray replay(Trajectory window, INDArray lambda, StepVisitor visitor) {
       if (window.isEmpty()) {
         return window.thetaT() == null ? null : theta.assign(window.thetaT());
       }
@@ -109,7 +91,12 @@ public final class Windows {
       }
       theta.assign(window.theta0());
       opt.restore(window.optimizerState0() != null ? window.optimizerState0() : fresh);
-      for (Trajectory.Step s : window.steps()) {
+      List<Trajectory.Step> steps = window.steps();
+      for (int i = 0; i < steps.size(); i++) {
+        Trajectory.Step s = steps.get(i);
+        if (visitor != null) {
+          visitor.visit(i, s, theta);
+        }
         opt.stepConsuming(theta, oracle.evaluateInto(Level.INNER, theta, lambda, s.batch(),
             Wrt.THETA, grad).gradTheta());
       }
