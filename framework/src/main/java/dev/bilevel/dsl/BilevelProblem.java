@@ -66,6 +66,11 @@ public final class BilevelProblem {
     return groups.stream().filter(g -> g.name().equals(groupName)).findFirst();
   }
 
+  /** How many parameters a level has: dim θ for {@link Role#INNER}, dim λ for {@link Role#META}. */
+  public long parameterCount(Role role) {
+    return groups(role).stream().mapToLong(GroupSpec::length).sum();
+  }
+
   public Objective objective(Level level) {
     return level == Level.INNER ? inner : outer;
   }

@@ -6,6 +6,7 @@ import dev.bilevel.data.Batches;
 import dev.bilevel.dsl.BilevelProblem;
 import dev.bilevel.estimator.EstimatorRegistry;
 import dev.bilevel.estimator.HypergradientEstimator;
+import dev.bilevel.estimator.Refusal;
 import dev.bilevel.graph.CompiledProblem;
 import dev.bilevel.secondorder.SecondOrder;
 import jakarta.inject.Inject;
@@ -42,8 +43,14 @@ public final class BilevelTrainer {
     return start(problem, seed, registry.selected());
   }
 
-  /** A new run with a given estimator. */
+  /**
+   * A new run with a given estimator.
+   *
+   * @throws IllegalArgumentException before anything is compiled, listing every {@link Refusal} the
+   *     estimator has for the problem
+   */
   public TrainingRun start(BilevelProblem problem, long seed, HypergradientEstimator estimator) {
+    Refusal.throwIfAny(estimator.refusals(problem));
     backend.seedRandom(seed);
     CompiledProblem compiled = CompiledProblem.compile(problem, backend);
     return new TrainingRun(compiled, estimator, new SecondOrder(compiled), seed);

@@ -1,5 +1,7 @@
 package dev.bilevel.estimator;
 
+import dev.bilevel.dsl.BilevelProblem;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -30,6 +32,16 @@ public interface HypergradientEstimator {
    */
   default WindowAccumulator newAccumulator() {
     return null;
+  }
+
+  /**
+   * What keeps this estimator from training a problem, judged from its specification alone (sizes,
+   * groups, inner optimizer): empty when nothing does. {@link dev.bilevel.engine.BilevelTrainer}
+   * refuses to start a run on any of them, so a limit shows before training, not at the first
+   * meta-update; {@link #estimate} still checks what it depends on.
+   */
+  default List<Refusal> refusals(BilevelProblem problem) {
+    return List.of();
   }
 
   /** The hypergradient at the context's θ and λ. */

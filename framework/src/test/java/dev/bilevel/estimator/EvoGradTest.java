@@ -267,7 +267,8 @@ class EvoGradTest {
 
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> evo.estimate(
             Contexts.of(c, c.initialTheta(1), c.initialLambda(1), r.train(), r.val(), 0.1, 1)))
-        .hasMessage("EvoGrad is configured to perturb [classifier], which are not inner groups of"
-            + " this problem; inner groups are [w]");
+        .hasMessage("The evograd estimator is configured to perturb [classifier], which are not inner"
+            + " groups of this problem; inner groups are [w]. Name inner groups in"
+            + " EvoGradConfig.perturb(...), or leave it out to perturb all of them.");
   }
 }

@@ -13,6 +13,7 @@ import dev.bilevel.dsl.BilevelProblem;
 import dev.bilevel.dsl.Level;
 import dev.bilevel.engine.BilevelTrainer;
 import dev.bilevel.estimator.HypergradientEstimator;
+import dev.bilevel.estimator.Refusal;
 import dev.bilevel.estimator.evograd.EvoGrad;
 import dev.bilevel.estimator.finitedifference.FiniteDifference;
 import dev.bilevel.estimator.finitedifference.FiniteDifferenceConfig;
@@ -20,6 +21,8 @@ import dev.bilevel.estimator.forward.Forward;
 import dev.bilevel.estimator.forward.ForwardConfig;
 import dev.bilevel.estimator.neumann.Neumann;
 import dev.bilevel.estimator.neumann.NeumannConfig;
+import dev.bilevel.estimator.onestep.OneStep;
+import dev.bilevel.estimator.onestep.OneStepConfig;
 import dev.bilevel.experiment.Experiment;
 import dev.bilevel.experiment.ExperimentContext;
 import dev.bilevel.experiment.ExperimentOption;
@@ -275,12 +278,15 @@ public final class MwnExperiment implements Experiment {
     Config cfg = Config.of(ctx);
     RunFolder folder = ctx.folder();
     Map<String, Map<String, Object>> estimators = new LinkedHashMap<>();
+    Map<String, List<Refusal>> refusals = new LinkedHashMap<>();
     for (String m : ctx.methods()) {
       if (!m.equals("plain")) {
-        estimators.put(m, estimator(m, cfg).describe());
+        HypergradientEstimator e = estimator(m, cfg);
+        estimators.put(m, e.describe());
+        refusals.put(m, e.refusals(problem(m, cfg, cfg.dataset.shape().size(), cfg.dataset.numClasses())));
       }
     }
-    checkLambdaLimits(estimators, MwnProblem.LAMBDA_SIZE);
+    refuseUpFront(refusals);
     DatasetLocator locator = cfg.dataDir.isEmpty() ? DatasetLocator.fromEnvironment()
         : DatasetLocator.inDirectory(Path.of(cfg.dataDir));
     LabelledImages fullTrain = locator.load(cfg.dataset, Split.TRAIN);
@@ -329,10 +335,7 @@ public final class MwnExperiment implements Experiment {
         ctx.out().printf("[%s] %d train (%.1f%% labels changed), %d meta, %s%d test%n", unit.label(),
             data.train().size(), 100 * data.noise().empiricalFlipRate(), data.meta().size(),
             data.val() == null ? "" : data.val().size() + " validation, ", test.size());
-        BilevelProblem problem = MwnProblem.build(fullTrain.featureSize(), fullTrain.numClasses(),
-            cfg.hidden, unit.method.equals("plain") ? Weighting.UNIFORM : cfg.weighting, cfg.lr,
-            cfg.momentum, cfg.weightDecay, cfg.schedule(),
-            cfg.metaOptimizer(metaLr(unit.method, cfg), metaWeightDecay(unit.method, cfg)));
+        BilevelProblem problem = problem(unit.method, cfg, fullTrain.featureSize(), fullTrain.numClasses());
         MethodRun run = unit.method.equals("plain") ? MethodRun.plain(backend, problem, unit.seed)
             : MethodRun.bilevel(trainer, problem, unit.seed,
                 estimator(unit.method, cfg));
@@ -384,42 +387,74 @@ public final class MwnExperiment implements Experiment {
     ctx.out().println("Report: " + folder.reportMd());
   }
 
-  /** The estimator of a method: evograd as configured by this plugin's options, others from the registry. */
+  /**
+   * The estimator of a method: the registry's, unless this plugin's options configure it (EvoGrad
+   * always, by its preset; the others only when an option departs from the estimator's default).
+   */
   private HypergradientEstimator estimator(String method, Config cfg) {
-    if (method.equals(dev.bilevel.estimator.onestep.OneStep.NAME) && !Double.isNaN(cfg.oneStepLr)) {
-      return new dev.bilevel.estimator.onestep.OneStep(
-          dev.bilevel.estimator.onestep.OneStepConfig.defaults().learningRate(cfg.oneStepLr));
-    }
-    if (method.equals(Neumann.NAME) && !cfg.neumannConfig().equals(NeumannConfig.defaults())) {
-      return new Neumann(cfg.neumannConfig());
-    }
-    if (cfg.maxLambdaDimension > 0 && method.equals(Forward.NAME)) {
-      return new Forward(ForwardConfig.defaults().maxLambdaDimension(cfg.maxLambdaDimension));
-    }
-    if (cfg.maxLambdaDimension > 0 && method.equals(FiniteDifference.NAME)) {
-      return new FiniteDifference(
-          FiniteDifferenceConfig.defaults().maxLambdaDimension(cfg.maxLambdaDimension));
-    }
-    return method.equals(EvoGrad.NAME) ? new EvoGrad(cfg.evograd.config()) : trainer.registry().get(method);
+    boolean limit = cfg.maxLambdaDimension > 0;
+    return switch (method) {
+      case EvoGrad.NAME -> new EvoGrad(cfg.evograd.config());
+      case OneStep.NAME -> Double.isNaN(cfg.oneStepLr) ? trainer.registry().get(method)
+          : new OneStep(OneStepConfig.defaults().learningRate(cfg.oneStepLr));
+      case Neumann.NAME -> cfg.neumannConfig().equals(NeumannConfig.defaults())
+          ? trainer.registry().get(method) : new Neumann(cfg.neumannConfig());
+      case Forward.NAME -> limit
+          ? new Forward(ForwardConfig.defaults().maxLambdaDimension(cfg.maxLambdaDimension))
+          : trainer.registry().get(method);
+      case FiniteDifference.NAME -> limit ? new FiniteDifference(
+          FiniteDifferenceConfig.defaults().maxLambdaDimension(cfg.maxLambdaDimension))
+          : trainer.registry().get(method);
+      default -> trainer.registry().get(method);
+    };
   }
 
+  /** The problem a method trains: V's optimiser as configured for it; plain weights uniformly. */
+  private static BilevelProblem problem(String method, Config cfg, int features, int classes) {
+    return MwnProblem.build(features, classes, cfg.hidden,
+        method.equals("plain") ? Weighting.UNIFORM : cfg.weighting, cfg.lr, cfg.momentum,
+        cfg.weightDecay, cfg.schedule(), cfg.metaOptimizer(metaLr(method, cfg), metaWeightDecay(method, cfg)));
+  }
+
+  /** This experiment's option for an estimator setting that a {@link Refusal} names. */
+  private static final Map<String, String> OPTION_FOR_SETTING =
+      Map.of("maxLambdaDimension", "--max-lambda-dimension");
+
   /**
-   * Refuses, before any data is read, methods whose estimator caps dim λ below V's size: otherwise
-   * the run would stop at its first meta-update with advice for the Java API. All at once.
+   * Refuses, before any data is read, every method whose estimator cannot train its problem, all at
+   * once, with this command line's options where one lifts a refusal (the estimators' own advice
+   * names their Java configuration).
    */
-  static void checkLambdaLimits(Map<String, Map<String, Object>> described, long lambdaSize) {
-    List<String> problems = new ArrayList<>();
-    described.forEach((method, d) -> {
-      if (d.get("maxLambdaDimension") instanceof Number max && max.longValue() < lambdaSize) {
-        problems.add(method + " accepts at most " + max + " λ coordinates, and V has " + lambdaSize);
+  static void refuseUpFront(Map<String, List<Refusal>> refusals) {
+    List<String> reasons = new ArrayList<>();
+    Map<String, Long> options = new TreeMap<>();
+    List<String> otherAdvice = new ArrayList<>();
+    refusals.forEach((method, rs) -> rs.forEach(r -> {
+      reasons.add(method + " " + r.reason());
+      boolean mapped = !r.settings().isEmpty();
+      for (var setting : r.settings().entrySet()) {
+        String option = OPTION_FOR_SETTING.get(setting.getKey());
+        if (option != null && setting.getValue() instanceof Number n) {
+          options.merge(option, n.longValue(), Math::max);
+        } else {
+          mapped = false;
+        }
       }
-    });
-    if (!problems.isEmpty()) {
-      throw new IllegalArgumentException(String.join("; ", problems) + ". Raise the limit with"
-          + " --max-lambda-dimension " + lambdaSize + " (forward then carries one θ-sized tangent per λ"
-          + " coordinate, finite-difference replays the window twice per coordinate), or choose"
-          + " reverse or drmad.");
+      if (!mapped && !otherAdvice.contains(r.remedy())) {
+        otherAdvice.add(r.remedy());
+      }
+    }));
+    if (reasons.isEmpty()) {
+      return;
     }
+    StringBuilder sb = new StringBuilder(String.join("; ", reasons)).append('.');
+    if (!options.isEmpty()) {
+      sb.append(" Raise the limit with ");
+      sb.append(String.join(" ", options.entrySet().stream().map(o -> o.getKey() + " " + o.getValue()).toList()));
+      sb.append(", or choose reverse or drmad.");
+    }
+    otherAdvice.forEach(a -> sb.append(' ').append(a));
+    throw new IllegalArgumentException(sb.toString());
   }
 
   private static double metaLr(String method, Config cfg) {

@@ -1,8 +1,10 @@
 package dev.bilevel.mwn;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.bilevel.cli.BilevelCli;
+import dev.bilevel.estimator.Refusal;
 import dev.bilevel.experiment.Plugins;
 import dev.bilevel.report.MetricsLog;
 import dev.bilevel.report.Progress;
@@ -95,18 +97,35 @@ class MwnCliTest {
   }
 
   @Test
+  void aRefusalNoOptionLiftsKeepsTheEstimatorsOwnAdvice() {
+    var adam = new Refusal("reverse", "cannot differentiate through the inner optimizer Adam", "Train"
+        + " the inner level with Sgd.", Map.of());
+    var limit = new Refusal("forward", "carries one tangent per λ coordinate", "Java advice.",
+        Map.of("maxLambdaDimension", 301L));
+
+    assertThatThrownBy(() -> MwnExperiment.refuseUpFront(Map.of("reverse", List.of(adam))))
+        .hasMessage("reverse cannot differentiate through the inner optimizer Adam. Train the inner"
+            + " level with Sgd.");
+    assertThatThrownBy(() -> MwnExperiment.refuseUpFront(Map.of("forward", List.of(limit))))
+        .hasMessage("forward carries one tangent per λ coordinate. Raise the limit with"
+            + " --max-lambda-dimension 301, or choose reverse or drmad.");
+    MwnExperiment.refuseUpFront(Map.of("one-step", List.of())); // nothing to refuse: no exception
+  }
+
+  @Test
   void estimatorsCappingDimLambdaBelowVsSizeAreRefusedBeforeTheRunAllAtOnce(@TempDir Path tmp) {
     out.reset();
     assertThat(run(args(tmp.resolve("capped"), "1", "forward,finite-difference,reverse"))).isEqualTo(1);
-    assertThat(out.toString(StandardCharsets.UTF_8)).contains("forward accepts at most 32 λ coordinates,"
-        + " and V has 301; finite-difference accepts at most 64 λ coordinates, and V has 301. Raise the"
-        + " limit with --max-lambda-dimension 301 (forward then carries one θ-sized tangent per λ"
-        + " coordinate, finite-difference replays the window twice per coordinate), or choose reverse or"
-        + " drmad.");
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("forward carries one θ-sized tangent per λ"
+        + " coordinate, and this problem has 301 λ coordinates, more than the configured maximum of 32;"
+        + " finite-difference replays the window twice per λ coordinate, and this problem has 301 λ"
+        + " coordinates, more than the configured maximum of 64. Raise the limit with"
+        + " --max-lambda-dimension 301, or choose reverse or drmad.");
     assertThat(tmp.resolve("capped").resolve("metrics.csv")).doesNotExist();
     out.reset();
     assertThat(run(args(tmp.resolve("low"), "1", "forward", "--max-lambda-dimension", "300"))).isEqualTo(1);
-    assertThat(out.toString(StandardCharsets.UTF_8)).contains("forward accepts at most 300 λ coordinates");
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("forward carries one θ-sized tangent per λ"
+        + " coordinate, and this problem has 301 λ coordinates, more than the configured maximum of 300.");
     out.reset();
     assertThat(run(args(tmp.resolve("bad"), "1", "forward", "--max-lambda-dimension", "many"))).isEqualTo(1);
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("--max-lambda-dimension must be a positive"

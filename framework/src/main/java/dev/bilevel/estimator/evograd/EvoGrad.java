@@ -1,9 +1,13 @@
 package dev.bilevel.estimator.evograd;
 
+import dev.bilevel.dsl.BilevelProblem;
+import dev.bilevel.dsl.GroupSpec;
 import dev.bilevel.dsl.Level;
+import dev.bilevel.dsl.Role;
 import dev.bilevel.estimator.EstimationContext;
 import dev.bilevel.estimator.Hypergradient;
 import dev.bilevel.estimator.HypergradientEstimator;
+import dev.bilevel.estimator.Refusal;
 import dev.bilevel.graph.Evaluation;
 import dev.bilevel.graph.ParameterLayout;
 import dev.bilevel.graph.Wrt;
@@ -11,11 +15,12 @@ import dev.bilevel.graph.Vectors;
 import jakarta.inject.Inject;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.random.impl.BernoulliDistribution;
@@ -241,14 +246,27 @@ public final class EvoGrad implements HypergradientEstimator {
     if (config.perturbedGroups().isEmpty()) {
       return null;
     }
-    Set<String> unknown = new HashSet<>(config.perturbedGroups());
-    unknown.removeAll(layout.groups());
-    if (!unknown.isEmpty()) {
-      throw new IllegalArgumentException("EvoGrad is configured to perturb " + unknown
-          + ", which are not inner groups of this problem; inner groups are " + layout.groups());
-    }
+    Refusal.throwIfAny(groupRefusals(layout.groups()));
     return layout.mask(config.perturbedGroups());
   }
+
+  /** Perturbed groups the problem does not have as inner groups. */
+  @Override
+  public List<Refusal> refusals(BilevelProblem problem) {
+    return groupRefusals(problem.groups(Role.INNER).stream().map(GroupSpec::name).toList());
+  }
+
+  private List<Refusal> groupRefusals(List<String> innerGroups) {
+    Set<String> unknown = new TreeSet<>(config.perturbedGroups());
+    unknown.removeAll(innerGroups);
+    if (unknown.isEmpty()) {
+      return List.of();
+    }
+    return List.of(new Refusal(NAME, "is configured to perturb " + unknown + ", which are not inner"
+        + " groups of this problem; inner groups are " + innerGroups, "Name inner groups in"
+        + " EvoGradConfig.perturb(...), or leave it out to perturb all of them.", Map.of()));
+  }
+
 
   /** ε for one candidate: the generator is reseeded per draw, so the same seed gives the same ε. */
   private INDArray noise(long seed, ParameterLayout layout, INDArray mask) {

@@ -1,14 +1,18 @@
 package dev.bilevel.estimator.finitedifference;
 
+import dev.bilevel.dsl.BilevelProblem;
 import dev.bilevel.dsl.Level;
+import dev.bilevel.dsl.Role;
 import dev.bilevel.estimator.EstimationContext;
 import dev.bilevel.estimator.Hypergradient;
 import dev.bilevel.estimator.HypergradientEstimator;
+import dev.bilevel.estimator.Refusal;
 import dev.bilevel.estimator.TrajectoryNeeds;
 import dev.bilevel.estimator.unroll.Windows;
 import dev.bilevel.graph.BilevelOracle;
 import jakarta.inject.Inject;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -50,12 +54,22 @@ public final class FiniteDifference implements HypergradientEstimator {
     return TrajectoryNeeds.ENDPOINTS;
   }
 
+  /** Too many λ coordinates for {@link FiniteDifferenceConfig#maxLambdaDimension()}. */
+  @Override
+  public List<Refusal> refusals(BilevelProblem problem) {
+    return lambdaRefusals(problem.parameterCount(Role.META));
+  }
+
+  private List<Refusal> lambdaRefusals(long lambdaDimension) {
+    return Refusal.lambdaDimension(NAME, lambdaDimension, config.maxLambdaDimension(),
+        "replays the window twice per λ coordinate", "FiniteDifferenceConfig");
+  }
+
   @Override
   public Hypergradient estimate(EstimationContext c) {
     BilevelOracle oracle = c.oracle();
     long m = oracle.lambdaLayout().size();
-    Windows.requireLambdaDimension(NAME, m, config.maxLambdaDimension(),
-        "replays the window twice per λ coordinate", "FiniteDifferenceConfig");
+    Refusal.throwIfAny(lambdaRefusals(m));
     double rel = Double.isNaN(config.relativeStep()) ? c.products().settings().relativeStep()
         : config.relativeStep();
     INDArray g = oracle.lambdaLayout().zeros();

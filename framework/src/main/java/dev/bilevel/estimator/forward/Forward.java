@@ -1,10 +1,13 @@
 package dev.bilevel.estimator.forward;
 
+import dev.bilevel.dsl.BilevelProblem;
 import dev.bilevel.dsl.Level;
+import dev.bilevel.dsl.Role;
 import dev.bilevel.estimator.EstimationContext;
 import dev.bilevel.estimator.Hypergradient;
 import dev.bilevel.estimator.HypergradientEstimator;
 import dev.bilevel.estimator.InnerStep;
+import dev.bilevel.estimator.Refusal;
 import dev.bilevel.estimator.Trajectory;
 import dev.bilevel.estimator.TrajectoryNeeds;
 import dev.bilevel.estimator.WindowAccumulator;
@@ -15,7 +18,9 @@ import dev.bilevel.graph.Evaluation;
 import dev.bilevel.graph.Wrt;
 import dev.bilevel.graph.Vectors;
 import jakarta.inject.Inject;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -54,6 +59,19 @@ public final class Forward implements HypergradientEstimator {
   @Override
   public String name() {
     return NAME;
+  }
+
+  /** Too many λ coordinates for {@link ForwardConfig#maxLambdaDimension()}; an inner optimizer other than SGD. */
+  @Override
+  public List<Refusal> refusals(BilevelProblem problem) {
+    List<Refusal> r = new ArrayList<>(lambdaRefusals(problem.parameterCount(Role.META), config));
+    r.addAll(InnerDynamics.refusals(problem.innerOptimizer(), NAME));
+    return r;
+  }
+
+  static List<Refusal> lambdaRefusals(long lambdaDimension, ForwardConfig config) {
+    return Refusal.lambdaDimension(NAME, lambdaDimension, config.maxLambdaDimension(),
+        "carries one θ-sized tangent per λ coordinate", "ForwardConfig");
   }
 
   /** What a recorded window must hold; the engine records none, it uses {@link #newAccumulator()}. */

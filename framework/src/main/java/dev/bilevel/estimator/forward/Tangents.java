@@ -2,6 +2,7 @@ package dev.bilevel.estimator.forward;
 
 import dev.bilevel.dsl.Level;
 import dev.bilevel.estimator.InnerStep;
+import dev.bilevel.estimator.Refusal;
 import dev.bilevel.estimator.WindowAccumulator;
 import dev.bilevel.estimator.unroll.InnerDynamics;
 import dev.bilevel.estimator.unroll.Windows;
@@ -33,9 +34,7 @@ final class Tangents implements WindowAccumulator {
    * SGD with or without momentum.
    */
   static InnerDynamics check(BilevelOracle oracle, OptimizerSpec inner, ForwardConfig config) {
-    Windows.requireLambdaDimension(Forward.NAME, oracle.lambdaLayout().size(),
-        config.maxLambdaDimension(), "carries one θ-sized tangent per λ coordinate",
-        "ForwardConfig");
+    Refusal.throwIfAny(Forward.lambdaRefusals(oracle.lambdaLayout().size(), config));
     return InnerDynamics.of(inner, Forward.NAME);
   }
 

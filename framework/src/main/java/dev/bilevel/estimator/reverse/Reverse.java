@@ -1,8 +1,10 @@
 package dev.bilevel.estimator.reverse;
 
+import dev.bilevel.dsl.BilevelProblem;
 import dev.bilevel.estimator.EstimationContext;
 import dev.bilevel.estimator.Hypergradient;
 import dev.bilevel.estimator.HypergradientEstimator;
+import dev.bilevel.estimator.Refusal;
 import dev.bilevel.estimator.Trajectory;
 import dev.bilevel.estimator.TrajectoryNeeds;
 import dev.bilevel.estimator.unroll.InnerDynamics;
@@ -10,6 +12,7 @@ import dev.bilevel.estimator.unroll.ReverseSweep;
 import dev.bilevel.estimator.unroll.Windows;
 import jakarta.inject.Inject;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -47,6 +50,12 @@ public final class Reverse implements HypergradientEstimator {
   @Override
   public TrajectoryNeeds needs() {
     return TrajectoryNeeds.FULL;
+  }
+
+  /** An inner optimizer other than SGD (with or without momentum), whose Jacobian it lacks. */
+  @Override
+  public List<Refusal> refusals(BilevelProblem problem) {
+    return InnerDynamics.refusals(problem.innerOptimizer(), NAME);
   }
 
   @Override

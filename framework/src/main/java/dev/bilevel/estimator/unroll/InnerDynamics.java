@@ -2,11 +2,14 @@ package dev.bilevel.estimator.unroll;
 
 import dev.bilevel.data.Batch;
 import dev.bilevel.dsl.Level;
+import dev.bilevel.estimator.Refusal;
 import dev.bilevel.graph.Scratch;
 import dev.bilevel.optim.OptimizerSpec;
 import dev.bilevel.optim.Sgd;
 import dev.bilevel.secondorder.SecondOrder;
 import dev.bilevel.graph.Vectors;
+import java.util.List;
+import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -48,18 +51,20 @@ public final class InnerDynamics {
    * @throws IllegalArgumentException naming the optimizer when it is not SGD or SGD with momentum
    */
   public static InnerDynamics of(OptimizerSpec spec, String estimator) {
-    if (spec instanceof Sgd sgd) {
-      return new InnerDynamics(sgd.momentum(), sgd.weightDecay());
-    }
-    throw new IllegalArgumentException(unsupported(spec, estimator));
+    Refusal.throwIfAny(refusals(spec, estimator));
+    Sgd sgd = (Sgd) spec;
+    return new InnerDynamics(sgd.momentum(), sgd.weightDecay());
   }
 
-  /** The refusal message for an inner optimizer this map does not model. */
-  public static String unsupported(OptimizerSpec spec, String estimator) {
-    return "The " + estimator + " estimator cannot differentiate through the inner optimizer "
+  /** Empty for the optimizers this map models; otherwise the refusal that names the optimizer. */
+  public static List<Refusal> refusals(OptimizerSpec spec, String estimator) {
+    if (spec instanceof Sgd) {
+      return List.of();
+    }
+    return List.of(new Refusal(estimator, "cannot differentiate through the inner optimizer "
         + spec.getClass().getSimpleName() + ": it supports SGD and SGD with momentum"
-        + " (Sgd.of(lr).momentum(mu)). Train the inner level with Sgd, or choose an estimator that"
-        + " does not unroll the optimizer: finite-difference, neumann or conjugate-gradient.";
+        + " (Sgd.of(lr).momentum(mu))", "Train the inner level with Sgd, or choose an estimator that"
+        + " does not unroll the optimizer: finite-difference, neumann or conjugate-gradient.", Map.of()));
   }
 
   public double momentum() {

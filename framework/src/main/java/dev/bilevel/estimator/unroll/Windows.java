@@ -30,20 +30,6 @@ public final class Windows {
   }
 
   /**
-   * Refuses a λ of more than {@code max} coordinates for an estimator whose cost grows per
-   * coordinate, naming why, the alternatives and the configuration that raises the limit.
-   */
-  public static void requireLambdaDimension(String estimator, long dimension, int max, String why,
-      String configClass) {
-    if (dimension > max) {
-      throw new IllegalArgumentException("The " + estimator + " estimator " + why + ", and this"
-          + " problem has " + dimension + " λ coordinates, more than the configured maximum of " + max
-          + ". Use reverse or drmad, or raise the limit with " + configClass
-          + ".maxLambdaDimension(n).");
-    }
-  }
-
-  /**
    * Replays a recorded window at a given λ (the recorded one, or a perturbed one) from its θ_0 and
    * optimizer state: each step evaluates ∇θ L_in on the step's batch and applies the optimizer.
    * Costs one gradient evaluation per step.
