@@ -26,7 +26,7 @@ record EvoGradSettings(String preset, int candidates, double sigma, double tempe
    * and K were selected on held-out validation data with seeds 4 and 5 (docs/mwn.md, "EvoGrad's preset
    * selected on validation data"; {@code plugins-mwn/scripts/evograd-selection.sh}) out of σ ∈ {1e-2,
    * 3e-2, 5e-2}, τ ∈ {0.05, 0.5}, K ∈ {4, 8}; the preset before that, σ = 3e-2 with the same K and τ
-   * ({@code --evograd-sigma 3e-2}), had been picked on one run to stop a divergence (docs/mwn.md,
+   * ({@code --evograd-sigma 3e-2}), had been picked on one run to stop a divergence (docs/mwn-log.md,
    * "EvoGrad without noise"). On average EvoGrad's estimate is one-step's
    * hypergradient with a virtual step of {@link #effectiveStep} α_e = σ²(K−1)/(Kτ) instead of the
    * classifier's lr (tested in EvoGradEffectiveStepTest). With the paper's σ = 1e-3, α_e = 1.5e-5:
