@@ -7,6 +7,7 @@ import dev.bilevel.experiment.Experiment;
 import dev.bilevel.experiment.ExperimentCatalog;
 import dev.bilevel.experiment.ExperimentContext;
 import dev.bilevel.experiment.ExperimentOption;
+import dev.bilevel.experiment.OptionReader;
 import dev.bilevel.experiment.Plugins;
 import dev.bilevel.experiment.RunInterrupted;
 import dev.bilevel.report.Progress;
@@ -236,12 +237,13 @@ public final class BilevelCli {
       outDir = "runs/" + e.name() + "-"
           + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     }
-    Path dir = Path.of(outDir);
-    RunFolder folder = resume ? RunFolder.resume(dir) : RunFolder.create(dir);
     Map<String, String> options = new LinkedHashMap<>();
     for (ExperimentOption o : e.options()) {
       options.put(o.name(), r.matchedOptionValue("--" + o.name(), o.defaultValue()));
     }
+    OptionReader.throwIfAny(e.name(), e.check(options, methods)); // before any folder is made
+    Path dir = Path.of(outDir);
+    RunFolder folder = resume ? RunFolder.resume(dir) : RunFolder.create(dir);
     Integer stop = r.matchedOptionValue("--stop-after", null);
     boolean noProgress = r.matchedOptionValue("--no-progress", false);
     ExperimentContext ctx = new ExperimentContext(options, methods, seeds, folder, resume,

@@ -9,11 +9,13 @@ import dev.bilevel.experiment.Experiment;
 import dev.bilevel.experiment.ExperimentContext;
 import dev.bilevel.experiment.ExperimentOption;
 import dev.bilevel.experiment.Experiments;
+import dev.bilevel.experiment.OptionReader;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,6 +43,15 @@ class BilevelCliTest {
     @Override
     public List<String> defaultMethods() {
       return List.of("plain", "one-step");
+    }
+
+    /** A rate outside [0, 1] and a seventh method are problems; both are reported. */
+    @Override
+    public List<String> check(Map<String, String> options, List<String> methods) {
+      OptionReader r = new OptionReader(options);
+      r.number("rate", x -> x >= 0 && x <= 1, "from 0 to 1");
+      r.require(methods.size() <= 6, "at most 6 methods, got " + methods.size());
+      return r.problems();
     }
 
     @Override
@@ -101,5 +112,22 @@ class BilevelCliTest {
     assertThat(cli.execute("run", "echo", "--estimator", "one-step", "--compare", "plain",
         "--out", tmp.resolve("d").toString())).isEqualTo(1);
     assertThat(buffer.toString(StandardCharsets.UTF_8)).contains("Unknown estimator 'bogus'", "evograd");
+  }
+
+  @Test
+  void theExperimentsCheckRunsBeforeTheRunFolderIsMadeAndReportsEverything(@TempDir Path tmp) {
+    BilevelCli cli = new BilevelCli(List.of(new EchoPlugin()), ps, ps);
+    Path dir = tmp.resolve("e");
+    LAST.set(null);
+
+    int code = cli.execute("run", "echo", "--out", dir.toString(), "--rate", "1.5", "--compare",
+        "plain,one-step,evograd,reverse,drmad,neumann,first-order");
+
+    assertThat(code).isEqualTo(1);
+    assertThat(buffer.toString(StandardCharsets.UTF_8)).contains("error: The options and methods of"
+        + " 'echo' have 2 problems:\n  1) --rate must be a number from 0 to 1, got '1.5'\n  2) at most 6"
+        + " methods, got 7\nSee: bilevel run echo --help");
+    assertThat(dir).doesNotExist();
+    assertThat(LAST.get()).isNull();
   }
 }

@@ -1,7 +1,7 @@
 package dev.bilevel.mwn;
 
 import dev.bilevel.estimator.evograd.EvoGradConfig;
-import dev.bilevel.experiment.ExperimentContext;
+import dev.bilevel.experiment.OptionReader;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -51,40 +51,30 @@ record EvoGradSettings(String preset, int candidates, double sigma, double tempe
     return new EvoGradSettings("paper", 2, 1e-3, 0.05, false, Double.NaN, Double.NaN);
   }
 
-  static EvoGradSettings of(ExperimentContext c) {
-    String p = c.string("evograd").trim().toLowerCase(Locale.ROOT);
-    EvoGradSettings s = switch (p) {
-      case "mwn" -> mwn();
-      case "paper" -> paper();
-      default -> throw new IllegalArgumentException("--evograd must be mwn or paper, got '" + p + "'");
-    };
-    int k = set(c, "evograd-candidates") ? c.integer("evograd-candidates") : s.candidates;
-    double sigma = set(c, "evograd-sigma") ? c.number("evograd-sigma") : s.sigma;
-    double tau = set(c, "evograd-temperature") ? c.number("evograd-temperature") : s.temperature;
+  /** The preset and its overrides as {@code r} reads them (problems go to {@code r}); null on a problem. */
+  static EvoGradSettings read(OptionReader r) {
+    Map<String, EvoGradSettings> presets = new LinkedHashMap<>();
+    presets.put("mwn", mwn());
+    presets.put("paper", paper());
+    EvoGradSettings s = r.choice("evograd", presets);
+    int k = r.isSet("evograd-candidates", "preset") ? r.integer("evograd-candidates", 2) : s.candidates;
+    double sigma = r.isSet("evograd-sigma", "preset") ? r.positive("evograd-sigma") : s.sigma;
+    double tau = r.isSet("evograd-temperature", "preset") ? r.positive("evograd-temperature")
+        : s.temperature;
     boolean head = s.headOnly;
-    if (set(c, "evograd-perturb")) {
-      head = switch (c.string("evograd-perturb").trim().toLowerCase(Locale.ROOT)) {
-        case "head" -> true;
-        case "all" -> false;
-        default -> throw new IllegalArgumentException("--evograd-perturb must be head or all, got '"
-            + c.string("evograd-perturb") + "'");
-      };
+    if (r.isSet("evograd-perturb", "preset")) {
+      Map<String, Boolean> groups = new LinkedHashMap<>();
+      groups.put("head", true);
+      groups.put("all", false);
+      head = r.choice("evograd-perturb", groups);
     }
-    double wd = set(c, "evograd-meta-weight-decay") ? c.number("evograd-meta-weight-decay") : s.weightDecay;
-    if (wd < 0) {
-      throw new IllegalArgumentException("--evograd-meta-weight-decay must be non-negative, got " + wd);
+    double wd = r.isSet("evograd-meta-weight-decay", "preset") ? r.nonNegative("evograd-meta-weight-decay")
+        : s.weightDecay;
+    double lr = r.isSet("evograd-meta-lr", "preset") ? r.positive("evograd-meta-lr") : s.metaLr;
+    if (!r.problems().isEmpty()) {
+      return null;
     }
-    double lr = set(c, "evograd-meta-lr") ? c.number("evograd-meta-lr") : s.metaLr;
-    if (!Double.isNaN(lr) && !(lr > 0)) {
-      throw new IllegalArgumentException("--evograd-meta-lr must be positive, got " + lr);
-    }
-    EvoGradSettings r = new EvoGradSettings(p, k, sigma, tau, head, wd, lr);
-    r.config(); // validates K, σ, τ with EvoGradConfig's messages
-    return r;
-  }
-
-  private static boolean set(ExperimentContext c, String name) {
-    return !c.string(name).trim().equalsIgnoreCase("preset");
+    return new EvoGradSettings(s.preset, k, sigma, tau, head, wd, lr);
   }
 
   EvoGradConfig config() {

@@ -26,6 +26,7 @@ import dev.bilevel.estimator.onestep.OneStepConfig;
 import dev.bilevel.experiment.Experiment;
 import dev.bilevel.experiment.ExperimentContext;
 import dev.bilevel.experiment.ExperimentOption;
+import dev.bilevel.experiment.OptionReader;
 import dev.bilevel.experiment.RunInterrupted;
 import dev.bilevel.graph.BilevelOracle;
 import dev.bilevel.report.MetricsLog;
@@ -135,75 +136,61 @@ public final class MwnExperiment implements Experiment {
       Weighting weighting, EvoGradSettings evograd, double oneStepLr, boolean metaSgd,
       int maxLambdaDimension, double neumannSeriesStep, int neumannIterations) {
 
+    /**
+     * The options parsed and checked, all at once.
+     *
+     * @throws IllegalArgumentException listing every problem (as the command line does before the
+     *     run folder is made)
+     */
     static Config of(ExperimentContext c) {
-      String ds = c.string("dataset").trim().toLowerCase(Locale.ROOT);
-      KnownDataset dataset = switch (ds) {
-        case "fashion-mnist", "fashion_mnist", "fmnist" -> KnownDataset.FASHION_MNIST;
-        case "mnist" -> KnownDataset.MNIST;
-        default -> throw new IllegalArgumentException("--dataset must be fashion-mnist or mnist, got " + ds);
-      };
-      List<Double> decay = new ArrayList<>();
-      for (String s : c.string("decay-at").split(",")) {
-        if (!s.isBlank()) {
-          decay.add(Double.parseDouble(s.trim()));
-        }
-      }
-      Weighting w = Weighting.parse(c.string("weighting"));
-      if (w == Weighting.UNIFORM) {
-        throw new IllegalArgumentException("--weighting uniform is what method 'plain' does; use normalised or mean");
-      }
-      Config cfg = new Config(dataset, c.string("data-dir").trim(), NoiseType.parse(c.string("noise")),
-          c.number("rate"), c.number("imbalance"), c.integer("per-class"), c.integer("meta-per-class"),
-          c.integer("val-per-class"),
-          c.integer("test-size"), c.integer("epochs"), c.integer("hidden"), c.integer("batch"),
-          c.number("lr"), c.number("momentum"), c.number("weight-decay"),
-          decay.stream().mapToDouble(Double::doubleValue).toArray(), c.number("meta-lr"),
-          c.number("meta-weight-decay"), w, EvoGradSettings.of(c),
-          c.string("one-step-lr").trim().equalsIgnoreCase("lr") ? Double.NaN : c.number("one-step-lr"),
-          metaSgd(c.string("meta-optimizer")), maxLambdaDimension(c.string("max-lambda-dimension")),
-          c.string("neumann-series-step").trim().equalsIgnoreCase("lr") ? Double.NaN
-              : c.number("neumann-series-step"), c.integer("neumann-iterations"));
-      cfg.neumannConfig(); // NeumannConfig's own checks and messages
-      if (cfg.epochs < 1 || cfg.perClass < 1 || cfg.metaPerClass < 1 || cfg.batch < 1 || cfg.testSize < 1) {
-        throw new IllegalArgumentException("epochs, per-class, meta-per-class, batch and test-size must be positive");
-      }
-      if (cfg.valPerClass < 0) {
-        throw new IllegalArgumentException("val-per-class must be non-negative, got " + cfg.valPerClass);
-      }
+      OptionReader r = new OptionReader(c.options());
+      Config cfg = read(r);
+      OptionReader.throwIfAny(NAME, r.problems());
       return cfg;
     }
 
-    /** 0 keeps each estimator's own limit. */
-    private static int maxLambdaDimension(String s) {
-      String t = s.trim();
-      if (t.equalsIgnoreCase("estimator's") || t.equalsIgnoreCase("estimator")) {
-        return 0;
+    /** The options as {@code r} reads them; null when {@code r} found a problem. */
+    static Config read(OptionReader r) {
+      KnownDataset dataset = r.parsed("dataset", MwnExperiment::dataset, KnownDataset.FASHION_MNIST);
+      NoiseType noise = r.parsed("noise", NoiseType::parse, NoiseType.UNIF);
+      double rate = r.number("rate", x -> x >= 0 && x <= 1, "from 0 to 1");
+      double imbalance = r.number("imbalance", x -> x >= 1, "of at least 1 (1 = balanced)");
+      int perClass = r.integer("per-class", 1);
+      int metaPerClass = r.integer("meta-per-class", 1);
+      int valPerClass = r.integer("val-per-class", 0);
+      int testSize = r.integer("test-size", 1);
+      int epochs = r.integer("epochs", 1);
+      int hidden = r.integer("hidden", 1);
+      int batch = r.integer("batch", 1);
+      double lr = r.positive("lr");
+      double momentum = r.number("momentum", x -> x >= 0 && x < 1, "from 0 to below 1");
+      double weightDecay = r.nonNegative("weight-decay");
+      double[] decayAt = r.parsed("decay-at", MwnExperiment::fractions, new double[0]);
+      boolean metaSgd = r.choice("meta-optimizer", choices("adam", false, "sgd", true));
+      double metaLr = r.positive("meta-lr");
+      double metaWeightDecay = r.nonNegative("meta-weight-decay");
+      Weighting w = r.parsed("weighting", Weighting::parse, Weighting.NORMALISED);
+      r.require(w != Weighting.UNIFORM, "--weighting uniform is what method 'plain' does; use normalised"
+          + " or mean");
+      double oneStepLr = r.isSet("one-step-lr", "lr") ? r.positive("one-step-lr") : Double.NaN;
+      double seriesStep = r.isSet("neumann-series-step", "lr") ? r.positive("neumann-series-step")
+          : Double.NaN;
+      int neumannIterations = r.integer("neumann-iterations", 0);
+      int maxLambda = r.isSet("max-lambda-dimension", "estimator's")
+          ? r.integer("max-lambda-dimension", 1) : 0;
+      EvoGradSettings evograd = EvoGradSettings.read(r);
+      if (!r.problems().isEmpty()) {
+        return null;
       }
-      int n;
-      try {
-        n = Integer.parseInt(t);
-      } catch (NumberFormatException e) {
-        n = -1;
-      }
-      if (n < 1) {
-        throw new IllegalArgumentException("--max-lambda-dimension must be a positive whole number (or"
-            + " estimator's, for each estimator's own limit), got '" + s + "'");
-      }
-      return n;
+      return new Config(dataset, r.string("data-dir"), noise, rate, imbalance, perClass, metaPerClass,
+          valPerClass, testSize, epochs, hidden, batch, lr, momentum, weightDecay, decayAt, metaLr,
+          metaWeightDecay, w, evograd, oneStepLr, metaSgd, maxLambda, seriesStep, neumannIterations);
     }
 
     /** Neumann as these options set it: the estimator's defaults unless asked otherwise. */
     NeumannConfig neumannConfig() {
       NeumannConfig n = NeumannConfig.defaults().iterations(neumannIterations);
       return Double.isNaN(neumannSeriesStep) ? n : n.seriesStep(neumannSeriesStep);
-    }
-
-    private static boolean metaSgd(String s) {
-      return switch (s.trim().toLowerCase(Locale.ROOT)) {
-        case "adam" -> false;
-        case "sgd" -> true;
-        default -> throw new IllegalArgumentException("--meta-optimizer must be adam or sgd, got '" + s + "'");
-      };
     }
 
     /** V's optimiser for a method (EvoGrad may have its own weight decay). */
@@ -277,16 +264,13 @@ public final class MwnExperiment implements Experiment {
   public void run(ExperimentContext ctx) throws Exception {
     Config cfg = Config.of(ctx);
     RunFolder folder = ctx.folder();
+    OptionReader.throwIfAny(NAME, refusalProblems(refusals(ctx.methods(), cfg)));
     Map<String, Map<String, Object>> estimators = new LinkedHashMap<>();
-    Map<String, List<Refusal>> refusals = new LinkedHashMap<>();
     for (String m : ctx.methods()) {
       if (!m.equals("plain")) {
-        HypergradientEstimator e = estimator(m, cfg);
-        estimators.put(m, e.describe());
-        refusals.put(m, e.refusals(problem(m, cfg, cfg.dataset.shape().size(), cfg.dataset.numClasses())));
+        estimators.put(m, estimator(m, cfg).describe());
       }
     }
-    refuseUpFront(refusals);
     DatasetLocator locator = cfg.dataDir.isEmpty() ? DatasetLocator.fromEnvironment()
         : DatasetLocator.inDirectory(Path.of(cfg.dataDir));
     LabelledImages fullTrain = locator.load(cfg.dataset, Split.TRAIN);
@@ -409,6 +393,44 @@ public final class MwnExperiment implements Experiment {
     };
   }
 
+  private static KnownDataset dataset(String s) {
+    return switch (s.toLowerCase(Locale.ROOT)) {
+      case "fashion-mnist", "fashion_mnist", "fmnist" -> KnownDataset.FASHION_MNIST;
+      case "mnist" -> KnownDataset.MNIST;
+      default -> throw new IllegalArgumentException("must be fashion-mnist or mnist, got '" + s + "'");
+    };
+  }
+
+  /** "0.67,0.83" → the fractions of training at which the lr drops; each strictly between 0 and 1. */
+  static double[] fractions(String s) {
+    List<Double> out = new ArrayList<>();
+    for (String part : s.split(",")) {
+      if (part.isBlank()) {
+        continue;
+      }
+      double f;
+      try {
+        f = Double.parseDouble(part.trim());
+      } catch (NumberFormatException e) {
+        f = Double.NaN;
+      }
+      if (!(f > 0 && f < 1)) {
+        throw new IllegalArgumentException("must be fractions between 0 and 1, separated by commas"
+            + " (e.g. 0.67,0.83), got '" + s + "'");
+      }
+      out.add(f);
+    }
+    return out.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+
+  /** Words and their values, in the order an error message lists them. */
+  private static <T> Map<String, T> choices(String a, T va, String b, T vb) {
+    Map<String, T> m = new LinkedHashMap<>();
+    m.put(a, va);
+    m.put(b, vb);
+    return m;
+  }
+
   /** The problem a method trains: V's optimiser as configured for it; plain weights uniformly. */
   private static BilevelProblem problem(String method, Config cfg, int features, int classes) {
     return MwnProblem.build(features, classes, cfg.hidden,
@@ -421,40 +443,45 @@ public final class MwnExperiment implements Experiment {
       Map.of("maxLambdaDimension", "--max-lambda-dimension");
 
   /**
-   * Refuses, before any data is read, every method whose estimator cannot train its problem, all at
-   * once, with this command line's options where one lifts a refusal (the estimators' own advice
-   * names their Java configuration).
+   * One problem per refusal of a method's estimator, with this command line's option where one
+   * lifts it (the estimators' own advice names their Java configuration).
    */
-  static void refuseUpFront(Map<String, List<Refusal>> refusals) {
-    List<String> reasons = new ArrayList<>();
-    Map<String, Long> options = new TreeMap<>();
-    List<String> otherAdvice = new ArrayList<>();
+  static List<String> refusalProblems(Map<String, List<Refusal>> refusals) {
+    List<String> problems = new ArrayList<>();
     refusals.forEach((method, rs) -> rs.forEach(r -> {
-      reasons.add(method + " " + r.reason());
-      boolean mapped = !r.settings().isEmpty();
+      List<String> options = new ArrayList<>();
       for (var setting : r.settings().entrySet()) {
         String option = OPTION_FOR_SETTING.get(setting.getKey());
-        if (option != null && setting.getValue() instanceof Number n) {
-          options.merge(option, n.longValue(), Math::max);
-        } else {
-          mapped = false;
+        if (option == null) {
+          options.clear();
+          break;
         }
+        options.add(option + " " + setting.getValue());
       }
-      if (!mapped && !otherAdvice.contains(r.remedy())) {
-        otherAdvice.add(r.remedy());
-      }
+      problems.add(method + " " + r.reason() + (options.isEmpty() ? ". " + r.remedy()
+          : ": raise the limit with " + String.join(" ", options) + ", or choose reverse or drmad"));
     }));
-    if (reasons.isEmpty()) {
-      return;
+    return problems;
+  }
+
+  /** Every method's refusals of the problem it would train. */
+  private Map<String, List<Refusal>> refusals(List<String> methods, Config cfg) {
+    Map<String, List<Refusal>> refusals = new LinkedHashMap<>();
+    for (String m : methods) {
+      if (!m.equals("plain")) {
+        refusals.put(m, estimator(m, cfg).refusals(problem(m, cfg, cfg.dataset.shape().size(),
+            cfg.dataset.numClasses())));
+      }
     }
-    StringBuilder sb = new StringBuilder(String.join("; ", reasons)).append('.');
-    if (!options.isEmpty()) {
-      sb.append(" Raise the limit with ");
-      sb.append(String.join(" ", options.entrySet().stream().map(o -> o.getKey() + " " + o.getValue()).toList()));
-      sb.append(", or choose reverse or drmad.");
-    }
-    otherAdvice.forEach(a -> sb.append(' ').append(a));
-    throw new IllegalArgumentException(sb.toString());
+    return refusals;
+  }
+
+  /** The options' problems, or else the estimators' refusals: all of them, before any folder or data. */
+  @Override
+  public List<String> check(Map<String, String> options, List<String> methods) {
+    OptionReader r = new OptionReader(options);
+    Config cfg = Config.read(r);
+    return cfg == null ? r.problems() : refusalProblems(refusals(methods, cfg));
   }
 
   private static double metaLr(String method, Config cfg) {

@@ -102,34 +102,58 @@ class MwnCliTest {
         + " the inner level with Sgd.", Map.of());
     var limit = new Refusal("forward", "carries one tangent per λ coordinate", "Java advice.",
         Map.of("maxLambdaDimension", 301L));
+    var unknownSetting = new Refusal("other", "needs a setting this command line lacks", "Set X.",
+        Map.of("someSetting", 2));
 
-    assertThatThrownBy(() -> MwnExperiment.refuseUpFront(Map.of("reverse", List.of(adam))))
-        .hasMessage("reverse cannot differentiate through the inner optimizer Adam. Train the inner"
-            + " level with Sgd.");
-    assertThatThrownBy(() -> MwnExperiment.refuseUpFront(Map.of("forward", List.of(limit))))
-        .hasMessage("forward carries one tangent per λ coordinate. Raise the limit with"
-            + " --max-lambda-dimension 301, or choose reverse or drmad.");
-    MwnExperiment.refuseUpFront(Map.of("one-step", List.of())); // nothing to refuse: no exception
+    assertThat(MwnExperiment.refusalProblems(Map.of("reverse", List.of(adam), "one-step", List.of())))
+        .containsExactly("reverse cannot differentiate through the inner optimizer Adam. Train the"
+            + " inner level with Sgd.");
+    assertThat(MwnExperiment.refusalProblems(Map.of("forward", List.of(limit))))
+        .containsExactly("forward carries one tangent per λ coordinate: raise the limit with"
+            + " --max-lambda-dimension 301, or choose reverse or drmad");
+    assertThat(MwnExperiment.refusalProblems(Map.of("other", List.of(unknownSetting))))
+        .containsExactly("other needs a setting this command line lacks. Set X.");
+  }
+
+  @Test
+  void everyBadOptionIsReportedAtOnceBeforeTheRunFolderIsMade(@TempDir Path tmp) {
+    out.reset();
+    Path dir = tmp.resolve("bad");
+    assertThat(run(args(dir, "-1", "plain,one-step", "--rate", "2", "--meta-optimizer",
+        "rmsprop", "--decay-at", "0.5,x", "--evograd-sigma", "none", "--noise", "gauss"))).isEqualTo(1);
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("error: The options and methods of 'mwn'"
+        + " have 6 problems:\n"
+        + "  1) --noise: unknown noise type 'gauss'; use unif, flip or flip2\n"
+        + "  2) --rate must be a number from 0 to 1, got '2'\n"
+        + "  3) --epochs must be a whole number of at least 1, got '-1'\n"
+        + "  4) --decay-at: must be fractions between 0 and 1, separated by commas (e.g. 0.67,0.83), got"
+        + " '0.5,x'\n"
+        + "  5) --meta-optimizer must be adam or sgd, got 'rmsprop'\n"
+        + "  6) --evograd-sigma must be a number above 0, got 'none'\n"
+        + "See: bilevel run mwn --help");
+    assertThat(dir).doesNotExist();
   }
 
   @Test
   void estimatorsCappingDimLambdaBelowVsSizeAreRefusedBeforeTheRunAllAtOnce(@TempDir Path tmp) {
     out.reset();
     assertThat(run(args(tmp.resolve("capped"), "1", "forward,finite-difference,reverse"))).isEqualTo(1);
-    assertThat(out.toString(StandardCharsets.UTF_8)).contains("forward carries one θ-sized tangent per λ"
-        + " coordinate, and this problem has 301 λ coordinates, more than the configured maximum of 32;"
-        + " finite-difference replays the window twice per λ coordinate, and this problem has 301 λ"
-        + " coordinates, more than the configured maximum of 64. Raise the limit with"
-        + " --max-lambda-dimension 301, or choose reverse or drmad.");
-    assertThat(tmp.resolve("capped").resolve("metrics.csv")).doesNotExist();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("have 2 problems:\n"
+        + "  1) forward carries one θ-sized tangent per λ coordinate, and this problem has 301 λ"
+        + " coordinates, more than the configured maximum of 32: raise the limit with"
+        + " --max-lambda-dimension 301, or choose reverse or drmad\n"
+        + "  2) finite-difference replays the window twice per λ coordinate, and this problem has 301 λ"
+        + " coordinates, more than the configured maximum of 64: raise the limit with"
+        + " --max-lambda-dimension 301, or choose reverse or drmad\n");
+    assertThat(tmp.resolve("capped")).doesNotExist();
     out.reset();
     assertThat(run(args(tmp.resolve("low"), "1", "forward", "--max-lambda-dimension", "300"))).isEqualTo(1);
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("forward carries one θ-sized tangent per λ"
-        + " coordinate, and this problem has 301 λ coordinates, more than the configured maximum of 300.");
+        + " coordinate, and this problem has 301 λ coordinates, more than the configured maximum of 300:");
     out.reset();
     assertThat(run(args(tmp.resolve("bad"), "1", "forward", "--max-lambda-dimension", "many"))).isEqualTo(1);
-    assertThat(out.toString(StandardCharsets.UTF_8)).contains("--max-lambda-dimension must be a positive"
-        + " whole number (or estimator's, for each estimator's own limit), got 'many'");
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("--max-lambda-dimension must be a whole"
+        + " number of at least 1, got 'many'");
   }
 
   @Test
@@ -167,11 +191,11 @@ class MwnCliTest {
     out.reset();
     assertThat(run(args(tmp.resolve("bad"), "1", "neumann", "--neumann-series-step", "0"))).isEqualTo(1);
     assertThat(out.toString(StandardCharsets.UTF_8))
-        .contains("neumann series step must be positive and finite, got 0.0");
+        .contains("--neumann-series-step must be a number above 0, got '0'");
     out.reset();
     assertThat(run(args(tmp.resolve("bad2"), "1", "neumann", "--neumann-iterations", "-1"))).isEqualTo(1);
     assertThat(out.toString(StandardCharsets.UTF_8))
-        .contains("neumann iterations must be non-negative, got -1");
+        .contains("--neumann-iterations must be a whole number of at least 0, got '-1'");
   }
 
   @Test
@@ -234,10 +258,10 @@ class MwnCliTest {
     }
     out.reset();
     assertThat(run(args(tmp.resolve("bad"), "1", "plain", "--val-per-class", "-1"))).isEqualTo(1);
-    assertThat(out.toString(StandardCharsets.UTF_8)).contains("val-per-class must be non-negative");
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("--val-per-class must be a whole number of at least 0, got '-1'");
     out.reset();
     assertThat(run(args(tmp.resolve("bad2"), "1", "evograd", "--evograd-meta-lr", "0"))).isEqualTo(1);
-    assertThat(out.toString(StandardCharsets.UTF_8)).contains("--evograd-meta-lr must be positive");
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("--evograd-meta-lr must be a number above 0, got '0'");
   }
 
   private static String[] concat(String[] a, String... b) {
