@@ -16,6 +16,8 @@ import java.util.Map;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The issue's claims on the default regime, 3 seeds each: {@code mvn -o -Plong test -pl plugins-mwn
@@ -59,11 +61,11 @@ class MwnLongComparisonTest {
     return s;
   }
 
-  /** The last-epoch row of every method and seed: method → rows (one per seed). */
-  static Map<String, List<Map<String, Object>>> finalRows(String setting) throws Exception {
+  /** Every metrics row of every seed, running or resuming the folders as needed: seed → rows in epoch order. */
+  static Map<Long, List<Map<String, Object>>> allRows(String setting) throws Exception {
     BilevelCli cli = new BilevelCli(Plugins.discover(), System.out, System.err)
         .progress(Progress.Factory.disabled());
-    Map<String, List<Map<String, Object>>> byMethod = new LinkedHashMap<>();
+    Map<Long, List<Map<String, Object>>> bySeed = new LinkedHashMap<>();
     for (long seed : seeds()) {
       Path out = dir().resolve(setting).resolve("s" + seed);
       List<String> args = new ArrayList<>(List.of("run", "mwn"));
@@ -75,8 +77,17 @@ class MwnLongComparisonTest {
         args.add("--resume");
       }
       assertThat(cli.execute(args.toArray(String[]::new))).as("exit code of %s", args).isZero();
+      bySeed.put(seed, MetricsLog.readRows(out.resolve("metrics.jsonl")));
+    }
+    return bySeed;
+  }
+
+  /** The last-epoch row of every method and seed: method → rows (one per seed). */
+  static Map<String, List<Map<String, Object>>> finalRows(String setting) throws Exception {
+    Map<String, List<Map<String, Object>>> byMethod = new LinkedHashMap<>();
+    for (List<Map<String, Object>> rows : allRows(setting).values()) {
       Map<String, Map<String, Object>> last = new LinkedHashMap<>();
-      for (Map<String, Object> r : MetricsLog.readRows(out.resolve("metrics.jsonl"))) {
+      for (Map<String, Object> r : rows) {
         last.put((String) r.get("method"), r); // rows are in epoch order
       }
       last.forEach((m, r) -> byMethod.computeIfAbsent(m, k -> new ArrayList<>()).add(r));
@@ -102,6 +113,32 @@ class MwnLongComparisonTest {
   /** Mean final test accuracy of a method minus plain's, in points. */
   static double gain(Map<String, List<Map<String, Object>>> rows, String method, String column) {
     return 100 * (mean(rows.get(method), column) - mean(rows.get("plain"), column));
+  }
+
+  /**
+   * The regime the method exists for, on every seed: plain training's test accuracy peaks and then
+   * falls by at least 3 points, and its accuracy on the noisy training labels ends at least 10
+   * points above 1 − (flip rate), i.e. it has fitted corrupted labels.
+   */
+  @ParameterizedTest(name = "{0}: flip rate {1}")
+  @CsvSource({"unif40, 0.36", "flip40, 0.40"})
+  void plainTrainingMemorisesTheNoise(String setting, double flipRate) throws Exception {
+    SoftAssertions s = new SoftAssertions();
+    allRows(setting).forEach((seed, rows) -> {
+      List<Map<String, Object>> plain = rows.stream().filter(r -> "plain".equals(r.get("method"))).toList();
+      double best = plain.stream().mapToDouble(r -> MwnExperiment.num(r.get("test_acc"))).max().orElseThrow();
+      Map<String, Object> last = plain.get(plain.size() - 1);
+      double fall = 100 * (best - MwnExperiment.num(last.get("test_acc")));
+      double noisyFit = 100 * MwnExperiment.num(last.get("train_acc_observed"));
+      System.out.printf(Locale.ROOT, "%s seed %d, plain: best test %.2f, fall %.2f points; noisy-label"
+          + " training accuracy %.2f against 1 - flip rate %.0f%n", setting, seed, 100 * best, fall,
+          noisyFit, 100 * (1 - flipRate));
+      s.assertThat(fall).as("%s seed %d: fall of plain's test accuracy from its best, points", setting, seed)
+          .isGreaterThanOrEqualTo(3);
+      s.assertThat(noisyFit).as("%s seed %d: plain's final accuracy on the noisy labels, %%", setting, seed)
+          .isGreaterThanOrEqualTo(100 * (1 - flipRate) + 10);
+    });
+    s.assertAll();
   }
 
   @Test
