@@ -3,7 +3,6 @@ package dev.bilevel.mwn;
 import dev.bilevel.estimator.evograd.EvoGradConfig;
 import dev.bilevel.experiment.OptionReader;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /**

@@ -1,12 +1,10 @@
 package dev.bilevel.mwn;
 
 import dev.bilevel.backend.Backend;
-import dev.bilevel.corruption.NoiseType;
 import dev.bilevel.data.Batch;
 import dev.bilevel.data.BatchCursor;
 import dev.bilevel.data.Batches;
 import dev.bilevel.data.DatasetLocator;
-import dev.bilevel.data.KnownDataset;
 import dev.bilevel.data.LabelledImages;
 import dev.bilevel.data.Split;
 import dev.bilevel.dsl.BilevelProblem;
@@ -44,12 +42,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.schedule.ISchedule;
-import org.nd4j.linalg.schedule.MapSchedule;
-import org.nd4j.linalg.schedule.ScheduleType;
 
 /**
  * Meta-Weight-Net on a noisy or long-tailed subset of Fashion-MNIST (or MNIST), comparing plain
@@ -85,173 +79,7 @@ public final class MwnExperiment implements Experiment {
 
   @Override
   public List<ExperimentOption> options() {
-    return List.of(
-        new ExperimentOption("dataset", "fashion-mnist", "fashion-mnist or mnist"),
-        new ExperimentOption("data-dir", "", "directory with your own copies of the IDX files (default: the data cache)"),
-        new ExperimentOption("noise", "unif", "label noise: unif, flip or flip2"),
-        new ExperimentOption("rate", "0.4", "noise rate r (unif flips r(C-1)/C of the labels)"),
-        new ExperimentOption("imbalance", "1", "long-tailed imbalance factor n_max/n_min (1 = balanced)"),
-        new ExperimentOption("per-class", "300", "training images per class (n_max when long-tailed)"),
-        new ExperimentOption("meta-per-class", "10", "clean meta images per class"),
-        new ExperimentOption("val-per-class", "0", "clean validation images per class, taken out of the training"
-            + " pool and never trained on, for selecting hyperparameters without the test set (0 = none)"),
-        new ExperimentOption("test-size", "10000", "test images used (the first N of the test split)"),
-        new ExperimentOption("epochs", "40", "training epochs"),
-        new ExperimentOption("hidden", "256", "width of the classifier's two hidden layers"),
-        new ExperimentOption("batch", "100", "batch size (training and meta)"),
-        new ExperimentOption("lr", "0.1", "classifier SGD learning rate"),
-        new ExperimentOption("momentum", "0.9", "classifier SGD momentum (Nesterov)"),
-        new ExperimentOption("weight-decay", "5e-4", "classifier weight decay"),
-        new ExperimentOption("decay-at", "0.67,0.83", "fractions of training at which the lr drops x0.1"),
-        new ExperimentOption("meta-optimizer", "adam", "optimiser of V: adam, or sgd (Nesterov momentum 0.9, as the"
-            + " class-imbalance reference)"),
-        new ExperimentOption("meta-lr", "1e-3", "learning rate of the weighting net V"),
-        new ExperimentOption("meta-weight-decay", "1e-4", "weight decay of V (coupled, in its optimiser)"),
-        new ExperimentOption("weighting", "normalised", "normalised (sum v*l / sum v) or mean ((1/n) sum v*l)"),
-        new ExperimentOption("one-step-lr", "lr", "virtual step of one-step: lr (the classifier's current lr) or a"
-            + " number (a diagnostic: 3.75e-2, 1.35e-2 or 1.5e-5 is what EvoGrad's sigma 5e-2, 3e-2 or 1e-3 amounts to)"),
-        new ExperimentOption("neumann-series-step", "lr", "series step alpha of neumann: lr (the classifier's"
-            + " current lr, the estimator's default) or a number; the series diverges when alpha times the"
-            + " Hessian's largest eigenvalue passes 2 (diagnostic seriesGrowth > 1, docs/mwn.md)"),
-        new ExperimentOption("neumann-iterations", "5", "terms N of neumann's series beyond the first"),
-        new ExperimentOption("max-lambda-dimension", "estimator's", "the most λ coordinates forward and"
-            + " finite-difference accept (their own limits: 32 and 64). V has 301, so either needs 301 or more:"
-            + " forward then carries 301 θ-sized tangents, finite-difference replays each step 602 times"),
-        new ExperimentOption("evograd", "mwn", "EvoGrad preset: mwn (K=4, sigma=5e-2, tau=0.05, all weights, no"
-            + " weight decay on V; selected on validation data, docs/mwn.md; the earlier preset is --evograd-sigma 3e-2) or paper (K=2, sigma=1e-3, tau=0.05, all weights perturbed,"
-            + " V weight decay as --meta-weight-decay)"),
-        new ExperimentOption("evograd-candidates", "preset", "EvoGrad K, number of candidates"),
-        new ExperimentOption("evograd-sigma", "preset", "EvoGrad perturbation size sigma (+-sigma per weight)"),
-        new ExperimentOption("evograd-temperature", "preset", "EvoGrad softmax temperature tau"),
-        new ExperimentOption("evograd-perturb", "preset", "classifier weights EvoGrad perturbs: head (last layer) or all"),
-        new ExperimentOption("evograd-meta-weight-decay", "preset", "weight decay of V when the estimator is evograd"),
-        new ExperimentOption("evograd-meta-lr", "preset", "learning rate of V when the estimator is evograd"
-            + " (preset: as --meta-lr)"));
-  }
-
-  /** The options parsed into one place. */
-  record Config(KnownDataset dataset, String dataDir, NoiseType noise, double rate, double imbalance,
-      int perClass, int metaPerClass, int valPerClass, int testSize, int epochs, int hidden, int batch, double lr,
-      double momentum, double weightDecay, double[] decayAt, double metaLr, double metaWeightDecay,
-      Weighting weighting, EvoGradSettings evograd, double oneStepLr, boolean metaSgd,
-      int maxLambdaDimension, double neumannSeriesStep, int neumannIterations) {
-
-    /**
-     * The options parsed and checked, all at once.
-     *
-     * @throws IllegalArgumentException listing every problem (as the command line does before the
-     *     run folder is made)
-     */
-    static Config of(ExperimentContext c) {
-      OptionReader r = new OptionReader(c.options());
-      Config cfg = read(r);
-      OptionReader.throwIfAny(NAME, r.problems());
-      return cfg;
-    }
-
-    /** The options as {@code r} reads them; null when {@code r} found a problem. */
-    static Config read(OptionReader r) {
-      KnownDataset dataset = r.parsed("dataset", MwnExperiment::dataset, KnownDataset.FASHION_MNIST);
-      NoiseType noise = r.parsed("noise", NoiseType::parse, NoiseType.UNIF);
-      double rate = r.number("rate", x -> x >= 0 && x <= 1, "from 0 to 1");
-      double imbalance = r.number("imbalance", x -> x >= 1, "of at least 1 (1 = balanced)");
-      int perClass = r.integer("per-class", 1);
-      int metaPerClass = r.integer("meta-per-class", 1);
-      int valPerClass = r.integer("val-per-class", 0);
-      int testSize = r.integer("test-size", 1);
-      int epochs = r.integer("epochs", 1);
-      int hidden = r.integer("hidden", 1);
-      int batch = r.integer("batch", 1);
-      double lr = r.positive("lr");
-      double momentum = r.number("momentum", x -> x >= 0 && x < 1, "from 0 to below 1");
-      double weightDecay = r.nonNegative("weight-decay");
-      double[] decayAt = r.parsed("decay-at", MwnExperiment::fractions, new double[0]);
-      boolean metaSgd = r.choice("meta-optimizer", choices("adam", false, "sgd", true));
-      double metaLr = r.positive("meta-lr");
-      double metaWeightDecay = r.nonNegative("meta-weight-decay");
-      Weighting w = r.parsed("weighting", Weighting::parse, Weighting.NORMALISED);
-      r.require(w != Weighting.UNIFORM, "--weighting uniform is what method 'plain' does; use normalised"
-          + " or mean");
-      double oneStepLr = r.isSet("one-step-lr", "lr") ? r.positive("one-step-lr") : Double.NaN;
-      double seriesStep = r.isSet("neumann-series-step", "lr") ? r.positive("neumann-series-step")
-          : Double.NaN;
-      int neumannIterations = r.integer("neumann-iterations", 0);
-      int maxLambda = r.isSet("max-lambda-dimension", "estimator's")
-          ? r.integer("max-lambda-dimension", 1) : 0;
-      EvoGradSettings evograd = EvoGradSettings.read(r);
-      if (!r.problems().isEmpty()) {
-        return null;
-      }
-      return new Config(dataset, r.string("data-dir"), noise, rate, imbalance, perClass, metaPerClass,
-          valPerClass, testSize, epochs, hidden, batch, lr, momentum, weightDecay, decayAt, metaLr,
-          metaWeightDecay, w, evograd, oneStepLr, metaSgd, maxLambda, seriesStep, neumannIterations);
-    }
-
-    /** Neumann as these options set it: the estimator's defaults unless asked otherwise. */
-    NeumannConfig neumannConfig() {
-      NeumannConfig n = NeumannConfig.defaults().iterations(neumannIterations);
-      return Double.isNaN(neumannSeriesStep) ? n : n.seriesStep(neumannSeriesStep);
-    }
-
-    /** V's optimiser for a method (EvoGrad may have its own weight decay). */
-    dev.bilevel.optim.OptimizerSpec metaOptimizer(double lr, double decay) {
-      return metaSgd ? dev.bilevel.optim.Sgd.of(lr).momentum(0.9).weightDecay(decay)
-          : dev.bilevel.optim.Adam.of(lr).weightDecay(decay);
-    }
-
-    ISchedule schedule() {
-      TreeMap<Integer, Double> m = new TreeMap<>();
-      m.put(0, lr);
-      double f = lr;
-      for (double d : decayAt) {
-        f *= 0.1;
-        int e = (int) Math.round(d * epochs);
-        if (e > 0 && e < epochs) {
-          m.put(e, f);
-        }
-      }
-      MapSchedule.Builder b = new MapSchedule.Builder(ScheduleType.EPOCH);
-      m.forEach(b::add);
-      return b.build();
-    }
-
-    Map<String, Object> describe() {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("dataset", dataset.name());
-      m.put("dataDir", dataDir);
-      m.put("noise", noise.id());
-      m.put("rate", rate);
-      m.put("imbalance", imbalance);
-      m.put("perClass", perClass);
-      m.put("metaPerClass", metaPerClass);
-      if (!Double.isNaN(neumannSeriesStep)) { // absent by default, so that older folders still resume
-        m.put("neumannSeriesStep", neumannSeriesStep);
-      }
-      if (neumannIterations != NeumannConfig.defaults().iterations()) { // likewise
-        m.put("neumannIterations", neumannIterations);
-      }
-      if (maxLambdaDimension > 0) { // absent by default, so that older folders still resume
-        m.put("maxLambdaDimension", maxLambdaDimension);
-      }
-      if (valPerClass > 0) { // absent when 0, so that folders made before the option still resume
-        m.put("valPerClass", valPerClass);
-      }
-      m.put("testSize", testSize);
-      m.put("epochs", epochs);
-      m.put("hidden", hidden);
-      m.put("batch", batch);
-      m.put("lr", lr);
-      m.put("momentum", momentum);
-      m.put("weightDecay", weightDecay);
-      m.put("decayAt", java.util.Arrays.toString(decayAt));
-      m.put("metaOptimizer", metaSgd ? "sgd-nesterov 0.9" : "adam");
-      m.put("metaLr", metaLr);
-      m.put("metaWeightDecay", metaWeightDecay);
-      m.put("weighting", weighting.id());
-      m.put("evograd", evograd.describe());
-      m.put("oneStepLr", Double.isNaN(oneStepLr) ? "lr" : oneStepLr);
-      return m;
-    }
+    return MwnConfig.OPTIONS;
   }
 
   private record Unit(long seed, String method) {
@@ -262,7 +90,7 @@ public final class MwnExperiment implements Experiment {
 
   @Override
   public void run(ExperimentContext ctx) throws Exception {
-    Config cfg = Config.of(ctx);
+    MwnConfig cfg = MwnConfig.of(ctx);
     RunFolder folder = ctx.folder();
     OptionReader.throwIfAny(NAME, refusalProblems(refusals(ctx.methods(), cfg)));
     Map<String, Map<String, Object>> estimators = new LinkedHashMap<>();
@@ -271,11 +99,11 @@ public final class MwnExperiment implements Experiment {
         estimators.put(m, estimator(m, cfg).describe());
       }
     }
-    DatasetLocator locator = cfg.dataDir.isEmpty() ? DatasetLocator.fromEnvironment()
-        : DatasetLocator.inDirectory(Path.of(cfg.dataDir));
-    LabelledImages fullTrain = locator.load(cfg.dataset, Split.TRAIN);
-    LabelledImages fullTest = locator.load(cfg.dataset, Split.TEST);
-    int[] firstTest = new int[Math.min(cfg.testSize, fullTest.size())];
+    DatasetLocator locator = cfg.dataDir().isEmpty() ? DatasetLocator.fromEnvironment()
+        : DatasetLocator.inDirectory(Path.of(cfg.dataDir()));
+    LabelledImages fullTrain = locator.load(cfg.dataset(), Split.TRAIN);
+    LabelledImages fullTest = locator.load(cfg.dataset(), Split.TEST);
+    int[] firstTest = new int[Math.min(cfg.testSize(), fullTest.size())];
     java.util.Arrays.setAll(firstTest, i -> i);
     LabelledImages test = fullTest.subset(firstTest);
 
@@ -315,7 +143,7 @@ public final class MwnExperiment implements Experiment {
       for (int u = cp == null ? 0 : cp.unitsDone(); u < units.size(); u++) {
         Unit unit = units.get(u);
         MwnData data = dataBySeed.computeIfAbsent(unit.seed, s -> MwnData.prepare(fullTrain, test,
-            cfg.metaPerClass, cfg.valPerClass, cfg.perClass, cfg.imbalance, cfg.noise, cfg.rate, s));
+            cfg.metaPerClass(), cfg.valPerClass(), cfg.perClass(), cfg.imbalance(), cfg.noise(), cfg.rate(), s));
         ctx.out().printf("[%s] %d train (%.1f%% labels changed), %d meta, %s%d test%n", unit.label(),
             data.train().size(), 100 * data.noise().empiricalFlipRate(), data.meta().size(),
             data.val() == null ? "" : data.val().size() + " validation, ", test.size());
@@ -328,15 +156,15 @@ public final class MwnExperiment implements Experiment {
           run.restore(cp.state());
           startEpoch = cp.epochsDone();
         }
-        Batches innerBatches = Batches.of(data.train(), cfg.batch, unit.seed * 7919 + 1);
-        Batches metaBatches = Batches.of(data.meta(), Math.min(cfg.batch, data.meta().size()), unit.seed * 7919 + 2);
+        Batches innerBatches = Batches.of(data.train(), cfg.batch(), unit.seed * 7919 + 1);
+        Batches metaBatches = Batches.of(data.meta(), Math.min(cfg.batch(), data.meta().size()), unit.seed * 7919 + 2);
         int perEpoch = innerBatches.batchesPerEpoch();
         long metaDone = run.metaSteps();
         BatchCursor metaCursor = metaBatches.cursor((int) (metaDone / metaBatches.batchesPerEpoch()),
             (int) (metaDone % metaBatches.batchesPerEpoch()));
-        try (Progress bar = ctx.progress().start(unit.label(), (long) cfg.epochs * perEpoch)) {
+        try (Progress bar = ctx.progress().start(unit.label(), (long) cfg.epochs() * perEpoch)) {
           bar.stepBy((long) startEpoch * perEpoch);
-          for (int e = startEpoch; e < cfg.epochs; e++) {
+          for (int e = startEpoch; e < cfg.epochs(); e++) {
             run.setEpoch(e);
             long t0 = System.nanoTime();
             double lossSum = 0;
@@ -350,7 +178,7 @@ public final class MwnExperiment implements Experiment {
             Map<String, Object> row = evaluate(run, data, test, cfg, unit, e, lossSum / n, msPerIter);
             log.append(row);
             bar.setExtraMessage(String.format(Locale.ROOT, "test %.3f", (Double) row.get("test_acc")));
-            boolean last = e == cfg.epochs - 1;
+            boolean last = e == cfg.epochs() - 1;
             if (last) {
               writeFinal(folder, unit, run, data, cfg);
             }
@@ -375,67 +203,29 @@ public final class MwnExperiment implements Experiment {
    * The estimator of a method: the registry's, unless this plugin's options configure it (EvoGrad
    * always, by its preset; the others only when an option departs from the estimator's default).
    */
-  private HypergradientEstimator estimator(String method, Config cfg) {
-    boolean limit = cfg.maxLambdaDimension > 0;
+  private HypergradientEstimator estimator(String method, MwnConfig cfg) {
+    boolean limit = cfg.maxLambdaDimension() > 0;
     return switch (method) {
-      case EvoGrad.NAME -> new EvoGrad(cfg.evograd.config());
-      case OneStep.NAME -> Double.isNaN(cfg.oneStepLr) ? trainer.registry().get(method)
-          : new OneStep(OneStepConfig.defaults().learningRate(cfg.oneStepLr));
+      case EvoGrad.NAME -> new EvoGrad(cfg.evograd().config());
+      case OneStep.NAME -> Double.isNaN(cfg.oneStepLr()) ? trainer.registry().get(method)
+          : new OneStep(OneStepConfig.defaults().learningRate(cfg.oneStepLr()));
       case Neumann.NAME -> cfg.neumannConfig().equals(NeumannConfig.defaults())
           ? trainer.registry().get(method) : new Neumann(cfg.neumannConfig());
       case Forward.NAME -> limit
-          ? new Forward(ForwardConfig.defaults().maxLambdaDimension(cfg.maxLambdaDimension))
+          ? new Forward(ForwardConfig.defaults().maxLambdaDimension(cfg.maxLambdaDimension()))
           : trainer.registry().get(method);
       case FiniteDifference.NAME -> limit ? new FiniteDifference(
-          FiniteDifferenceConfig.defaults().maxLambdaDimension(cfg.maxLambdaDimension))
+          FiniteDifferenceConfig.defaults().maxLambdaDimension(cfg.maxLambdaDimension()))
           : trainer.registry().get(method);
       default -> trainer.registry().get(method);
     };
   }
 
-  private static KnownDataset dataset(String s) {
-    return switch (s.toLowerCase(Locale.ROOT)) {
-      case "fashion-mnist", "fashion_mnist", "fmnist" -> KnownDataset.FASHION_MNIST;
-      case "mnist" -> KnownDataset.MNIST;
-      default -> throw new IllegalArgumentException("must be fashion-mnist or mnist, got '" + s + "'");
-    };
-  }
-
-  /** "0.67,0.83" → the fractions of training at which the lr drops; each strictly between 0 and 1. */
-  static double[] fractions(String s) {
-    List<Double> out = new ArrayList<>();
-    for (String part : s.split(",")) {
-      if (part.isBlank()) {
-        continue;
-      }
-      double f;
-      try {
-        f = Double.parseDouble(part.trim());
-      } catch (NumberFormatException e) {
-        f = Double.NaN;
-      }
-      if (!(f > 0 && f < 1)) {
-        throw new IllegalArgumentException("must be fractions between 0 and 1, separated by commas"
-            + " (e.g. 0.67,0.83), got '" + s + "'");
-      }
-      out.add(f);
-    }
-    return out.stream().mapToDouble(Double::doubleValue).toArray();
-  }
-
-  /** Words and their values, in the order an error message lists them. */
-  private static <T> Map<String, T> choices(String a, T va, String b, T vb) {
-    Map<String, T> m = new LinkedHashMap<>();
-    m.put(a, va);
-    m.put(b, vb);
-    return m;
-  }
-
   /** The problem a method trains: V's optimiser as configured for it; plain weights uniformly. */
-  private static BilevelProblem problem(String method, Config cfg, int features, int classes) {
-    return MwnProblem.build(features, classes, cfg.hidden,
-        method.equals("plain") ? Weighting.UNIFORM : cfg.weighting, cfg.lr, cfg.momentum,
-        cfg.weightDecay, cfg.schedule(), cfg.metaOptimizer(metaLr(method, cfg), metaWeightDecay(method, cfg)));
+  private static BilevelProblem problem(String method, MwnConfig cfg, int features, int classes) {
+    return MwnProblem.build(features, classes, cfg.hidden(),
+        method.equals("plain") ? Weighting.UNIFORM : cfg.weighting(), cfg.lr(), cfg.momentum(),
+        cfg.weightDecay(), cfg.schedule(), cfg.metaOptimizer(metaLr(method, cfg), metaWeightDecay(method, cfg)));
   }
 
   /** This experiment's option for an estimator setting that a {@link Refusal} names. */
@@ -465,12 +255,12 @@ public final class MwnExperiment implements Experiment {
   }
 
   /** Every method's refusals of the problem it would train. */
-  private Map<String, List<Refusal>> refusals(List<String> methods, Config cfg) {
+  private Map<String, List<Refusal>> refusals(List<String> methods, MwnConfig cfg) {
     Map<String, List<Refusal>> refusals = new LinkedHashMap<>();
     for (String m : methods) {
       if (!m.equals("plain")) {
-        refusals.put(m, estimator(m, cfg).refusals(problem(m, cfg, cfg.dataset.shape().size(),
-            cfg.dataset.numClasses())));
+        refusals.put(m, estimator(m, cfg).refusals(problem(m, cfg, cfg.dataset().shape().size(),
+            cfg.dataset().numClasses())));
       }
     }
     return refusals;
@@ -480,19 +270,19 @@ public final class MwnExperiment implements Experiment {
   @Override
   public List<String> check(Map<String, String> options, List<String> methods) {
     OptionReader r = new OptionReader(options);
-    Config cfg = Config.read(r);
+    MwnConfig cfg = MwnConfig.read(r);
     return cfg == null ? r.problems() : refusalProblems(refusals(methods, cfg));
   }
 
-  private static double metaLr(String method, Config cfg) {
-    return method.equals(EvoGrad.NAME) ? cfg.evograd.metaLr(cfg.metaLr) : cfg.metaLr;
+  private static double metaLr(String method, MwnConfig cfg) {
+    return method.equals(EvoGrad.NAME) ? cfg.evograd().metaLr(cfg.metaLr()) : cfg.metaLr();
   }
 
-  private static double metaWeightDecay(String method, Config cfg) {
-    return method.equals(EvoGrad.NAME) ? cfg.evograd.metaWeightDecay(cfg.metaWeightDecay) : cfg.metaWeightDecay;
+  private static double metaWeightDecay(String method, MwnConfig cfg) {
+    return method.equals(EvoGrad.NAME) ? cfg.evograd().metaWeightDecay(cfg.metaWeightDecay()) : cfg.metaWeightDecay();
   }
 
-  private Provenance provenance(ExperimentContext ctx, Config cfg, Map<String, Object> config,
+  private Provenance provenance(ExperimentContext ctx, MwnConfig cfg, Map<String, Object> config,
       DatasetLocator locator) {
     Provenance.Builder b = Provenance.builder(NAME).configuration(config).startTime(Instant.now())
         .backend(backend.info().asMap()).version("bilevel-plugins-mwn", "0.1.0-SNAPSHOT")
@@ -501,7 +291,7 @@ public final class MwnExperiment implements Experiment {
       b.seed("seed-" + s + " (data, noise, init, batches)", s);
     }
     for (Split split : List.of(Split.TRAIN, Split.TEST)) {
-      locator.checksums(cfg.dataset, split).forEach((file, sum) -> b.dataChecksum(file, "sha256:" + sum));
+      locator.checksums(cfg.dataset(), split).forEach((file, sum) -> b.dataChecksum(file, "sha256:" + sum));
     }
     return b.build();
   }
@@ -572,7 +362,7 @@ public final class MwnExperiment implements Experiment {
     return new double[] {(double) correct / pred.length, balanced};
   }
 
-  private Map<String, Object> evaluate(MethodRun run, MwnData data, LabelledImages test, Config cfg,
+  private Map<String, Object> evaluate(MethodRun run, MwnData data, LabelledImages test, MwnConfig cfg,
       Unit unit, int epoch, double meanLoss, double msPerIter) {
     INDArray theta = run.theta();
     INDArray lambda = run.lambda();
@@ -662,7 +452,7 @@ public final class MwnExperiment implements Experiment {
   }
 
   /** Final λ and per-sample weights of a unit, for the report's plots. */
-  private void writeFinal(RunFolder folder, Unit unit, MethodRun run, MwnData data, Config cfg) throws IOException {
+  private void writeFinal(RunFolder folder, Unit unit, MethodRun run, MwnData data, MwnConfig cfg) throws IOException {
     Map<String, double[]> tr = outputs(run.oracle(), run.theta(), run.lambda(), data.train(), "weights", "losses");
     boolean[] clean = new boolean[data.train().size()];
     for (int i = 0; i < clean.length; i++) {

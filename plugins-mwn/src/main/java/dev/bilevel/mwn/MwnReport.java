@@ -24,7 +24,7 @@ final class MwnReport {
     return new double[] {m, v.size() > 1 ? Math.sqrt(ss / (v.size() - 1)) : 0};
   }
 
-  static void write(RunFolder folder, List<Map<String, Object>> rows, MwnExperiment.Config cfg,
+  static void write(RunFolder folder, List<Map<String, Object>> rows, MwnConfig cfg,
       ExperimentContext ctx, List<String> unitLabels) throws IOException {
     Plots plots = new Plots();
     List<String> methods = ctx.methods();
