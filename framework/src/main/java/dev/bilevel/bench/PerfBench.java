@@ -29,6 +29,8 @@ import dev.bilevel.estimator.EstimatorRegistry;
 import dev.bilevel.estimator.HypergradientEstimator;
 import dev.bilevel.estimator.TrajectoryNeeds;
 import dev.bilevel.estimator.firstorder.FirstOrder;
+import dev.bilevel.estimator.onestep.OneStep;
+import dev.bilevel.estimator.onestep.OneStepConfig;
 import dev.bilevel.inject.BilevelModule;
 import dev.bilevel.optim.Adam;
 import dev.bilevel.optim.Sgd;
@@ -850,6 +852,10 @@ public final class PerfBench {
         if (t.refused() != null && !t.refused().startsWith(TIMED_OUT)) {
           refused.add(name);
         }
+        if (name.equals(OneStep.NAME)) { // its cheaper configuration, one ∇λ evaluation fewer
+          printMeta(timeMeta(o, fw, m, ONE_STEP_FORWARD, new OneStep(OneStepConfig.defaults()
+              .mixedProduct(OneStepConfig.MixedProduct.FORWARD)), Kind.MWN), ONE_STEP_FORWARD, plain);
+        }
       }
       if (!refused.isEmpty()) {
         System.out.println("  refused above, on the weight-decay problem instead (λ = one L2"
@@ -892,6 +898,7 @@ public final class PerfBench {
     INDArray g = c.thetaLayout().zeros();
     Runnable inTheta = () -> c.evaluateInto(Level.INNER, theta, lambda, in.next(), Wrt.THETA, g);
     Runnable inLambda = () -> c.evaluate(Level.INNER, theta, lambda, in.next(), Wrt.LAMBDA);
+    Runnable inBoth = () -> c.evaluateInto(Level.INNER, theta, lambda, in.next(), Wrt.BOTH, g);
     Runnable outTheta = () -> c.evaluateInto(Level.OUTER, theta, lambda, out.next(), Wrt.THETA, g);
     TrainingRun plainRun = fw.trainer().start(plainProblem(m, 256), 42,
         fw.registry().get(FirstOrder.NAME));
@@ -902,17 +909,22 @@ public final class PerfBench {
       inTheta.run();
       inLambda.run();
       outTheta.run();
+      inBoth.run();
     });
     int n = m == Model.MLP ? (o.quick ? 20 : 100) : (o.quick ? 3 : 10);
-    double[] t = interleavedMedians(n, inTheta, inLambda, outTheta, plainStep);
+    double[] t = interleavedMedians(n, inTheta, inLambda, outTheta, plainStep, inBoth);
     double a = t[0];
     double b = t[1];
     double z = t[2];
     double plain = t[3];
+    double ab = t[4];
     System.out.printf(Locale.ROOT, "evaluations alone, alternating with a plain step (median ms):"
-        + " plain step %.2f, inner ∇θ %.2f, inner ∇λ %.2f, outer ∇θ %.2f. Floor with no vector work or overhead: evograd K=2 = 2·∇λ + outer"
-        + " = %.2f ms (%.2fx plain); one-step = inner ∇θ + outer + 2·∇λ = %.2f ms (%.2fx plain)%n",
-        plain, a, b, z, 2 * b + z, (2 * b + z) / plain, a + z + 2 * b, (a + z + 2 * b) / plain);
+        + " plain step %.2f, inner ∇θ %.2f, inner ∇λ %.2f, outer ∇θ %.2f, inner ∇θ and ∇λ together %.2f."
+        + " Floor with no vector work or overhead: evograd K=2 = 2·∇λ + outer"
+        + " = %.2f ms (%.2fx plain); one-step = inner ∇θ + outer + 2·∇λ = %.2f ms (%.2fx plain);"
+        + " %s = inner ∇θ and ∇λ + outer + ∇λ = %.2f ms (%.2fx plain)%n",
+        plain, a, b, z, ab, 2 * b + z, (2 * b + z) / plain, a + z + 2 * b, (a + z + 2 * b) / plain,
+        ONE_STEP_FORWARD, ab + z + b, (ab + z + b) / plain);
   }
 
   /**
@@ -934,6 +946,8 @@ public final class PerfBench {
   }
 
   private static final String TIMED_OUT = "timed out";
+  /** One-step with OneStepConfig.MixedProduct.FORWARD, measured next to the registered one-step. */
+  private static final String ONE_STEP_FORWARD = "one-step fwd-diff";
 
   private static void printMeta(MetaTiming t, String name, double plain) {
     if (t.refused() != null) {
@@ -950,7 +964,11 @@ public final class PerfBench {
   }
 
   private static MetaTiming timeMeta(Opts o, Framework fw, Model m, String name, Kind kind) {
-    HypergradientEstimator est = fw.registry().get(name);
+    return timeMeta(o, fw, m, name, fw.registry().get(name), kind);
+  }
+
+  private static MetaTiming timeMeta(Opts o, Framework fw, Model m, String name,
+      HypergradientEstimator est, Kind kind) {
     int window = est.needs() == TrajectoryNeeds.NONE ? 1 : o.window;
     int warmMetas = o.quick ? 1 : 2;
     int wantMetas = o.quick ? 2 : (m == Model.MLP ? 10 : 5);

@@ -46,4 +46,31 @@ class OneStepTest {
     assertThat(hg.gradient().sub(expected).norm2Number().doubleValue()
         / expected.norm2Number().doubleValue()).isLessThan(1e-6);
   }
+
+  @ParameterizedTest(name = "per-feature λ: {0}")
+  @ValueSource(booleans = {true, false})
+  void theForwardMixedProductAlsoEqualsTheClosedFormWithOneGradientEvaluationFewer(boolean perFeature) {
+    Ridge r = new Ridge(7, 60, 40, perFeature, 21);
+    CompiledProblem c = r.problem(0.3, 0.05).compile();
+    INDArray theta = c.initialTheta(2).addi(0.3);
+    INDArray lambda = c.initialLambda(2);
+    double eta = 0.05;
+    var central = new OneStep(OneStepConfig.defaults());
+    var forward = new OneStep(OneStepConfig.defaults().mixedProduct(OneStepConfig.MixedProduct.FORWARD));
+
+    var before = c.counts();
+    central.estimate(Contexts.of(c, theta, lambda, r.train(), r.val(), eta, 1));
+    var centralCounts = c.counts().minus(before);
+    before = c.counts();
+    Hypergradient hg = forward.estimate(Contexts.of(c, theta, lambda, r.train(), r.val(), eta, 1));
+    var forwardCounts = c.counts().minus(before);
+
+    INDArray expected = r.oneStepHypergradient(theta, lambda, eta);
+    // O(h) with h ≈ 1.5e-8 relative in FP64: as close as the central difference's 1e-6 bound.
+    assertThat(hg.gradient().sub(expected).norm2Number().doubleValue()
+        / expected.norm2Number().doubleValue()).isLessThan(1e-6);
+    assertThat(forwardCounts.backward()).isEqualTo(centralCounts.backward() - 1);
+    assertThat(forward.describe()).containsEntry("mixedProduct", "forward");
+    assertThat(central.describe()).doesNotContainKey("mixedProduct");
+  }
 }

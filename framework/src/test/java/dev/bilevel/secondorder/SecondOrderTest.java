@@ -6,6 +6,7 @@ import dev.bilevel.dsl.Level;
 import dev.bilevel.fixtures.Logistic;
 import dev.bilevel.fixtures.Ridge;
 import dev.bilevel.graph.CompiledProblem;
+import dev.bilevel.graph.Wrt;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -53,6 +54,23 @@ class SecondOrderTest {
 
     assertThat(relativeError(mixed, theta.mul(v))).isLessThan(1e-6);
     assertThat(relativeError(cross, theta.mul(v))).isLessThan(1e-6);
+  }
+
+  @Test
+  void theForwardMixedProductFromTheGradientAtThetaAlsoEqualsThetaTimesTheDirection() {
+    Ridge r = new Ridge(6, 50, 20, true, 4);
+    CompiledProblem c = r.problem(0.2, 0.1).compile();
+    INDArray theta = direction(6, 5);
+    INDArray lambda = direction(6, 6).muli(0.1).addi(0.5);
+    INDArray v = direction(6, 7);
+    INDArray gradLambda = c.evaluate(Level.INNER, theta, lambda, r.train(), Wrt.LAMBDA).gradLambda().dup();
+    var before = c.counts();
+
+    INDArray mixed = new SecondOrder(c).mixedVectorForward(Level.INNER, theta, lambda, r.train(), v,
+        gradLambda);
+
+    assertThat(relativeError(mixed, theta.mul(v))).isLessThan(1e-6);
+    assertThat(c.counts().minus(before).backward()).isEqualTo(1);
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.bilevel.mwn;
 import dev.bilevel.corruption.NoiseType;
 import dev.bilevel.data.KnownDataset;
 import dev.bilevel.estimator.neumann.NeumannConfig;
+import dev.bilevel.estimator.onestep.OneStepConfig;
 import dev.bilevel.experiment.ExperimentContext;
 import dev.bilevel.experiment.ExperimentOption;
 import dev.bilevel.experiment.OptionReader;
@@ -23,7 +24,7 @@ import org.nd4j.linalg.schedule.ScheduleType;
 record MwnConfig(KnownDataset dataset, String dataDir, NoiseType noise, double rate, double imbalance,
     int perClass, int metaPerClass, int valPerClass, int testSize, int epochs, int hidden, int batch, double lr,
     double momentum, double weightDecay, double[] decayAt, double metaLr, double metaWeightDecay,
-    Weighting weighting, EvoGradSettings evograd, double oneStepLr, boolean metaSgd,
+    Weighting weighting, EvoGradSettings evograd, OneStepConfig oneStep, boolean metaSgd,
     int maxLambdaDimension, double neumannSeriesStep, int neumannIterations) {
 
   /**
@@ -63,6 +64,10 @@ record MwnConfig(KnownDataset dataset, String dataDir, NoiseType noise, double r
     r.require(w != Weighting.UNIFORM, "--weighting uniform is what method 'plain' does; use normalised"
         + " or mean");
     double oneStepLr = r.isSet("one-step-lr", "lr") ? r.positive("one-step-lr") : Double.NaN;
+    Map<String, OneStepConfig.MixedProduct> differences = new LinkedHashMap<>();
+    differences.put("central", OneStepConfig.MixedProduct.CENTRAL);
+    differences.put("forward", OneStepConfig.MixedProduct.FORWARD);
+    OneStepConfig.MixedProduct mixed = r.choice("one-step-differences", differences);
     double seriesStep = r.isSet("neumann-series-step", "lr") ? r.positive("neumann-series-step")
         : Double.NaN;
     int neumannIterations = r.integer("neumann-iterations", 0);
@@ -74,7 +79,8 @@ record MwnConfig(KnownDataset dataset, String dataDir, NoiseType noise, double r
     }
     return new MwnConfig(dataset, r.string("data-dir"), noise, rate, imbalance, perClass, metaPerClass,
         valPerClass, testSize, epochs, hidden, batch, lr, momentum, weightDecay, decayAt, metaLr,
-        metaWeightDecay, w, evograd, oneStepLr, metaSgd, maxLambda, seriesStep, neumannIterations);
+        metaWeightDecay, w, evograd, new OneStepConfig(oneStepLr, mixed), metaSgd, maxLambda, seriesStep,
+        neumannIterations);
   }
 
   /** Neumann as these options set it: the estimator's defaults unless asked otherwise. */
@@ -139,7 +145,10 @@ record MwnConfig(KnownDataset dataset, String dataDir, NoiseType noise, double r
     m.put("metaWeightDecay", metaWeightDecay);
     m.put("weighting", weighting.id());
     m.put("evograd", evograd.describe());
-    m.put("oneStepLr", Double.isNaN(oneStepLr) ? "lr" : oneStepLr);
+    m.put("oneStepLr", Double.isNaN(oneStep.learningRateOverride()) ? "lr" : oneStep.learningRateOverride());
+    if (oneStep.mixedProduct() != OneStepConfig.MixedProduct.CENTRAL) { // likewise absent by default
+      m.put("oneStepDifferences", oneStep.mixedProduct().name().toLowerCase(Locale.ROOT));
+    }
     return m;
   }
 
@@ -166,6 +175,9 @@ record MwnConfig(KnownDataset dataset, String dataDir, NoiseType noise, double r
       new ExperimentOption("meta-lr", "1e-3", "learning rate of the weighting net V"),
       new ExperimentOption("meta-weight-decay", "1e-4", "weight decay of V (coupled, in its optimiser)"),
       new ExperimentOption("weighting", "normalised", "normalised (sum v*l / sum v) or mean ((1/n) sum v*l)"),
+      new ExperimentOption("one-step-differences", "central", "how one-step differences its mixed second"
+          + " derivative: central (two inner ∇λ evaluations) or forward (one fewer: ∇λ at θ comes with the"
+          + " virtual step's gradient; error O(h) instead of O(h²))"),
       new ExperimentOption("one-step-lr", "lr", "virtual step of one-step: lr (the classifier's current lr) or a"
           + " number (a diagnostic: 3.75e-2, 1.35e-2 or 1.5e-5 is what EvoGrad's sigma 5e-2, 3e-2 or 1e-3 amounts to)"),
       new ExperimentOption("neumann-series-step", "lr", "series step alpha of neumann: lr (the classifier's"

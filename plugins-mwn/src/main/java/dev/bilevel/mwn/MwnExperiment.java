@@ -207,8 +207,8 @@ public final class MwnExperiment implements Experiment {
     boolean limit = cfg.maxLambdaDimension() > 0;
     return switch (method) {
       case EvoGrad.NAME -> new EvoGrad(cfg.evograd().config());
-      case OneStep.NAME -> Double.isNaN(cfg.oneStepLr()) ? trainer.registry().get(method)
-          : new OneStep(OneStepConfig.defaults().learningRate(cfg.oneStepLr()));
+      case OneStep.NAME -> cfg.oneStep().equals(OneStepConfig.defaults()) ? trainer.registry().get(method)
+          : new OneStep(cfg.oneStep());
       case Neumann.NAME -> cfg.neumannConfig().equals(NeumannConfig.defaults())
           ? trainer.registry().get(method) : new Neumann(cfg.neumannConfig());
       case Forward.NAME -> limit

@@ -88,9 +88,14 @@ class MwnCliTest {
   void metaOptimizerAndOneStepStepReachTheProvenance(@TempDir Path tmp) throws Exception {
     Path sgd = tmp.resolve("sgd");
     assertThat(run(args(sgd, "1", "one-step", "--meta-optimizer", "sgd", "--meta-lr", "1e-5",
-        "--one-step-lr", "0.01"))).isZero();
+        "--one-step-lr", "0.01", "--one-step-differences", "forward"))).isZero();
     String prov = Files.readString(sgd.resolve("provenance.json")).replaceAll("\\s", "");
-    assertThat(prov).contains("\"metaOptimizer\":\"sgd-nesterov0.9\"", "\"metaLr\":1.0E-5", "\"learningRate\":0.01");
+    assertThat(prov).contains("\"metaOptimizer\":\"sgd-nesterov0.9\"", "\"metaLr\":1.0E-5", "\"learningRate\":0.01",
+        "\"oneStepDifferences\":\"forward\"", "\"mixedProduct\":\"forward\"");
+    out.reset();
+    assertThat(run(args(tmp.resolve("bad0"), "1", "one-step", "--one-step-differences", "backward"))).isEqualTo(1);
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("--one-step-differences must be central or forward, got 'backward'");
     out.reset();
     assertThat(run(args(tmp.resolve("bad"), "1", "one-step", "--meta-optimizer", "rmsprop"))).isEqualTo(1);
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("--meta-optimizer must be adam or sgd, got 'rmsprop'");

@@ -23,7 +23,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * </pre>
  *
  * The virtual step is plain SGD with the inner optimizer's current η (no momentum, no weight decay),
- * as in the reference implementations. The mixed product is a central difference of ∇λ L_in.
+ * as in the reference implementations. The mixed product is a central difference of ∇λ L_in, or,
+ * with {@link OneStepConfig.MixedProduct#FORWARD}, a forward difference from the ∇λ L_in(θ) taken
+ * with the virtual step's gradient: one gradient evaluation fewer.
  */
 public final class OneStep implements HypergradientEstimator {
   public static final String NAME = "one-step";
@@ -51,8 +53,13 @@ public final class OneStep implements HypergradientEstimator {
     var oracle = c.oracle();
     work = Scratch.fit(work, c.theta());
     outerGrad = Scratch.fit(outerGrad, c.theta());
-    INDArray gIn = oracle.evaluateInto(Level.INNER, c.theta(), c.lambda(), c.innerBatch(),
-        Wrt.THETA, work).gradTheta();
+    boolean forward = config.mixedProduct() == OneStepConfig.MixedProduct.FORWARD
+        && oracle.lambdaReaches(Level.INNER);
+    Evaluation in = oracle.evaluateInto(Level.INNER, c.theta(), c.lambda(), c.innerBatch(),
+        forward ? Wrt.BOTH : Wrt.THETA, work);
+    // A copy: the oracle may reuse its ∇λ buffer for the next evaluation of this objective.
+    INDArray gLambdaAtTheta = forward ? in.gradLambda().dup() : null;
+    INDArray gIn = in.gradTheta();
     // θ − η∇θL_in in gIn's buffer: by BLAS, the same roundings as muli then addi, a third the time.
     Vectors.scal(-eta, gIn);
     Vectors.axpy(1, c.theta(), gIn);
@@ -62,8 +69,11 @@ public final class OneStep implements HypergradientEstimator {
         direct ? Wrt.BOTH : Wrt.THETA, outerGrad);
     INDArray hg = direct ? out.gradLambda() : oracle.lambdaLayout().zeros();
     if (oracle.lambdaReaches(Level.INNER)) {
-      INDArray mixed = c.products().mixedVector(Level.INNER, c.theta(), c.lambda(), c.innerBatch(),
-          out.gradTheta());
+      INDArray mixed = forward
+          ? c.products().mixedVectorForward(Level.INNER, c.theta(), c.lambda(), c.innerBatch(),
+              out.gradTheta(), gLambdaAtTheta)
+          : c.products().mixedVector(Level.INNER, c.theta(), c.lambda(), c.innerBatch(),
+              out.gradTheta());
       hg = SmallVectors.minusScaled(hg, mixed, eta); // a new vector: ∂L_out/∂λ is left as it is
     } else if (direct) {
       hg = hg.dup();
@@ -77,6 +87,10 @@ public final class OneStep implements HypergradientEstimator {
     m.put("estimator", NAME);
     m.put("learningRate", Double.isNaN(config.learningRateOverride()) ? "inner optimizer's"
         : config.learningRateOverride());
+    // Absent at the default, so that run folders made before the option still resume.
+    if (config.mixedProduct() != OneStepConfig.MixedProduct.CENTRAL) {
+      m.put("mixedProduct", config.mixedProduct().name().toLowerCase(java.util.Locale.ROOT));
+    }
     return m;
   }
 }
