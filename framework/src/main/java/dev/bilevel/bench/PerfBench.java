@@ -972,7 +972,13 @@ public final class PerfBench {
     int window = est.needs() == TrajectoryNeeds.NONE ? 1 : o.window;
     int warmMetas = o.quick ? 1 : 2;
     int wantMetas = o.quick ? 2 : (m == Model.MLP ? 10 : 5);
-    TrainingRun run = fw.trainer().start(kind.problem(m, 256, window), 42, est);
+    TrainingRun run;
+    try {
+      run = fw.trainer().start(kind.problem(m, 256, window), 42, est);
+    } catch (IllegalArgumentException e) { // the estimator's refusals of this problem
+      return new MetaTiming(name, window, Double.NaN, Double.NaN, 0, Double.NaN, Double.NaN,
+          e.getClass().getSimpleName() + ": " + e.getMessage());
+    }
     // Blocks of plain steps alternate with blocks of the estimator's steps: this machine's speed
     // drifts by tens of percent within minutes, so the ratio compares steps taken in the same
     // seconds. Blocks, not single steps: alternating every step made both problems evict each
@@ -1726,7 +1732,13 @@ public final class PerfBench {
     boolean plain = est.equals(PLAIN);
     HypergradientEstimator e = fw.registry().get(plain ? FirstOrder.NAME : est);
     BilevelProblem p = (plain ? Kind.PLAIN : kind).problem(Model.MLP, width, window);
-    TrainingRun run = fw.trainer().start(p, 42, e);
+    TrainingRun run;
+    try {
+      run = fw.trainer().start(p, 42, e);
+    } catch (IllegalArgumentException ex) { // the estimator's refusals of this problem
+      result("refused", (ex.getClass().getSimpleName() + ": " + ex.getMessage()).replace('\n', ' '));
+      return;
+    }
     Data inner = new Data(Model.MLP, 8, 11);
     Data outer = new Data(Model.MLP, 4, 97);
     Supplier<Batch> outerSupplier = outer::next;

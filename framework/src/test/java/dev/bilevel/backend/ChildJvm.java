@@ -12,12 +12,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Runs {@link BackendProbeMain} in a fresh JVM, since the native build is fixed per JVM. */
-final class ChildJvm {
+/**
+ * Runs a main class (by default {@link BackendProbeMain}) in a fresh JVM on the test class path:
+ * the native build, like the rest of ND4J's global state, is fixed per JVM.
+ */
+public final class ChildJvm {
 
   /** What the child printed: its {@code key=value} lines, and all of its output. */
-  record Result(int exitCode, Map<String, String> values, String output) {
-    String get(String key) {
+  public record Result(int exitCode, Map<String, String> values, String output) {
+    public String get(String key) {
       String v = values.get(key);
       if (v == null) {
         throw new AssertionError("child printed no " + key + "; output:\n" + output);
@@ -31,13 +34,19 @@ final class ChildJvm {
   private ChildJvm() {}
 
   static Result run(List<String> jvmArgs, String... args) throws IOException, InterruptedException {
+    return run(BackendProbeMain.class, jvmArgs, args);
+  }
+
+  /** {@code main} with these JVM options and arguments; its output is read whole. */
+  public static Result run(Class<?> main, List<String> jvmArgs, String... args)
+      throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx1g");
     cmd.addAll(jvmArgs);
     cmd.add("-cp");
     cmd.add(classPath());
-    cmd.add(BackendProbeMain.class.getName());
+    cmd.add(main.getName());
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     Process p = pb.start();
