@@ -7,6 +7,7 @@ import dev.bilevel.optim.Adam;
 import dev.bilevel.optim.OptimizerSpec;
 import dev.bilevel.optim.Sgd;
 import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.schedule.ISchedule;
 
@@ -52,11 +53,20 @@ public final class MwnProblem {
    */
   public static BilevelProblem build(int features, int classes, int hidden, Weighting weighting,
       double lr, double momentum, double weightDecay, ISchedule schedule, OptimizerSpec metaOptimizer) {
+    return build(features, classes, hidden, weighting, lr, momentum, weightDecay, schedule,
+        metaOptimizer, DataType.FLOAT);
+  }
+
+  /** As above, in a given floating-point type (FP64 for reference values in tests). */
+  static BilevelProblem build(int features, int classes, int hidden, Weighting weighting,
+      double lr, double momentum, double weightDecay, ISchedule schedule, OptimizerSpec metaOptimizer,
+      DataType dtype) {
     Sgd inner = Sgd.of(lr).momentum(momentum).weightDecay(weightDecay);
     if (schedule != null) {
       inner = inner.schedule(schedule);
     }
     return Bilevel.problem("meta-weight-net")
+        .dtype(dtype)
         .input("x", -1, features).input("y", -1, classes)
         .inner(BODY, net -> net.dense(features, hidden).relu().dense(hidden, hidden).relu())
         .inner(HEAD, net -> net.dense(hidden, classes))
