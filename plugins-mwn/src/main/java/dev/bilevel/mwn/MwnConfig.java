@@ -2,11 +2,15 @@ package dev.bilevel.mwn;
 
 import dev.bilevel.corruption.NoiseType;
 import dev.bilevel.data.KnownDataset;
+import dev.bilevel.estimator.evograd.EvoGrad;
 import dev.bilevel.estimator.neumann.NeumannConfig;
 import dev.bilevel.estimator.onestep.OneStepConfig;
 import dev.bilevel.experiment.ExperimentContext;
 import dev.bilevel.experiment.ExperimentOption;
 import dev.bilevel.experiment.OptionReader;
+import dev.bilevel.optim.Adam;
+import dev.bilevel.optim.OptimizerSpec;
+import dev.bilevel.optim.Sgd;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -89,11 +93,14 @@ record MwnConfig(KnownDataset dataset, String dataDir, NoiseType noise, double r
     return Double.isNaN(neumannSeriesStep) ? n : n.seriesStep(neumannSeriesStep);
   }
 
-  /** V's optimiser for a method (EvoGrad may have its own weight decay). */
-  dev.bilevel.optim.OptimizerSpec metaOptimizer(double lr, double decay) {
-    return metaSgd ? dev.bilevel.optim.Sgd.of(lr).momentum(0.9).weightDecay(decay)
-        : dev.bilevel.optim.Adam.of(lr).weightDecay(decay);
+  /** V's optimiser for a method: EvoGrad's preset may give V its own learning rate and weight decay. */
+  OptimizerSpec metaOptimizer(String method) {
+    boolean evo = method.equals(EvoGrad.NAME);
+    double lr = evo ? evograd.metaLr(metaLr) : metaLr;
+    double decay = evo ? evograd.metaWeightDecay(metaWeightDecay) : metaWeightDecay;
+    return metaSgd ? Sgd.of(lr).momentum(0.9).weightDecay(decay) : Adam.of(lr).weightDecay(decay);
   }
+
 
   ISchedule schedule() {
     TreeMap<Integer, Double> m = new TreeMap<>();

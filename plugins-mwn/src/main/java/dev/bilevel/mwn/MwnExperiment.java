@@ -225,7 +225,7 @@ public final class MwnExperiment implements Experiment {
   private static BilevelProblem problem(String method, MwnConfig cfg, int features, int classes) {
     return MwnProblem.build(features, classes, cfg.hidden(),
         method.equals("plain") ? Weighting.UNIFORM : cfg.weighting(), cfg.lr(), cfg.momentum(),
-        cfg.weightDecay(), cfg.schedule(), cfg.metaOptimizer(metaLr(method, cfg), metaWeightDecay(method, cfg)));
+        cfg.weightDecay(), cfg.schedule(), cfg.metaOptimizer(method));
   }
 
   /** This experiment's option for an estimator setting that a {@link Refusal} names. */
@@ -272,14 +272,6 @@ public final class MwnExperiment implements Experiment {
     OptionReader r = new OptionReader(options);
     MwnConfig cfg = MwnConfig.read(r);
     return cfg == null ? r.problems() : refusalProblems(refusals(methods, cfg));
-  }
-
-  private static double metaLr(String method, MwnConfig cfg) {
-    return method.equals(EvoGrad.NAME) ? cfg.evograd().metaLr(cfg.metaLr()) : cfg.metaLr();
-  }
-
-  private static double metaWeightDecay(String method, MwnConfig cfg) {
-    return method.equals(EvoGrad.NAME) ? cfg.evograd().metaWeightDecay(cfg.metaWeightDecay()) : cfg.metaWeightDecay();
   }
 
   private Provenance provenance(ExperimentContext ctx, MwnConfig cfg, Map<String, Object> config,

@@ -267,7 +267,6 @@ public final class EvoGrad implements HypergradientEstimator {
         + " EvoGradConfig.perturb(...), or leave it out to perturb all of them.", Map.of()));
   }
 
-
   /** ε for one candidate: the generator is reseeded per draw, so the same seed gives the same ε. */
   private INDArray noise(long seed, ParameterLayout layout, INDArray mask) {
     return noise(seed, Nd4j.createUninitialized(layout.dtype(), layout.size()), mask);
