@@ -75,9 +75,8 @@ public final class SecondOrder {
   /**
    * (∂²L/∂λ∂θ)·v by a forward difference from ∇λL already evaluated at θ (e.g. in the same pass as
    * ∇θL): (∇λL(θ + hv) − ∇λL(θ)) / h, one gradient evaluation where {@link #mixedVector} takes two.
-   * Its error is O(h) where the central difference's is O(h²), so its relative step is the central
-   * one to the power 3/2: √ε at the default cbrt(ε), 3.5e-4 in FP32 and 1.5e-8 in FP64, which
-   * balances truncation against rounding for a one-sided difference.
+   * Its error is O(h) where the central difference's is O(h²), so it has its own relative step,
+   * {@link FiniteDifferences#forwardRelativeStep()}: √ε by default, 3.5e-4 in FP32 and 1.5e-8 in FP64.
    *
    * @param gradLambdaAtTheta ∇λL(θ, λ) on the same batch; not modified
    */
@@ -87,7 +86,7 @@ public final class SecondOrder {
     if (vn == 0) {
       return oracle.lambdaLayout().zeros();
     }
-    double h = Math.pow(fd.relativeStep(), 1.5) * (1 + Vectors.norm2(theta)) / vn;
+    double h = fd.forwardRelativeStep() * (1 + Vectors.norm2(theta)) / vn;
     Evaluation plus = oracle.evaluate(level, shifted(scratch(theta), theta, h, v), lambda, batch,
         Wrt.LAMBDA);
     return SmallVectors.differenceOver(plus.gradLambda(), gradLambdaAtTheta, h);

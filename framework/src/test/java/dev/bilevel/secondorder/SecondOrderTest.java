@@ -1,6 +1,7 @@
 package dev.bilevel.secondorder;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.bilevel.dsl.Level;
 import dev.bilevel.fixtures.Logistic;
@@ -102,5 +103,13 @@ class SecondOrderTest {
 
     assertThat(hv.norm2Number().doubleValue()).isZero();
     assertThat(c.counts().minus(before).backward()).isZero();
+  }
+
+  @Test
+  void stepsOutsideZeroToOneAreRefusedByName() {
+    assertThatThrownBy(() -> new FiniteDifferences(0))
+        .hasMessage("relative step must be in (0, 1), got 0.0");
+    assertThatThrownBy(() -> new FiniteDifferences(1e-3, 1))
+        .hasMessage("forward relative step must be in (0, 1), got 1.0");
   }
 }

@@ -70,7 +70,7 @@ public final class FiniteDifference implements HypergradientEstimator {
     BilevelOracle oracle = c.oracle();
     long m = oracle.lambdaLayout().size();
     Refusal.throwIfAny(lambdaRefusals(m));
-    double rel = Double.isNaN(config.relativeStep()) ? c.products().settings().relativeStep()
+    double rel = Double.isNaN(config.relativeStep()) ? FiniteDifferenceConfig.defaultStep(oracle.dtype())
         : config.relativeStep();
     INDArray g = oracle.lambdaLayout().zeros();
     Windows.Replayer replayer = new Windows.Replayer(oracle, c.innerOptimizer());
@@ -98,7 +98,7 @@ public final class FiniteDifference implements HypergradientEstimator {
   public Map<String, Object> describe() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("estimator", NAME);
-    m.put("relativeStep", Double.isNaN(config.relativeStep()) ? "the finite-difference settings in use"
+    m.put("relativeStep", Double.isNaN(config.relativeStep()) ? "cbrt of the dtype's machine epsilon"
         : config.relativeStep());
     m.put("maxLambdaDimension", config.maxLambdaDimension());
     return m;

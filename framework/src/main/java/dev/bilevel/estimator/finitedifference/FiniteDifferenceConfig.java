@@ -1,11 +1,13 @@
 package dev.bilevel.estimator.finitedifference;
 
+import org.nd4j.linalg.api.buffer.DataType;
+
 /**
  * Settings of the finite-difference hypergradient.
  *
  * @param relativeStep h_j = relativeStep · (1 + |λ_j|); NaN (the default) uses the cube root of the
- *     problem dtype's machine epsilon (6.1e-6 for FP64), which balances the O(h²) truncation error of
- *     a central difference against its O(ε/h) rounding error
+ *     problem dtype's machine epsilon (6.1e-6 for FP64, 4.9e-3 for FP32), which balances the O(h²)
+ *     truncation error of a central difference of values against its O(ε/h) rounding error
  * @param maxLambdaDimension the largest λ dimension accepted: each coordinate costs two replays of
  *     the window
  */
@@ -25,6 +27,11 @@ public record FiniteDifferenceConfig(double relativeStep, int maxLambdaDimension
   /** The dtype's default step, at most 64 λ coordinates. */
   public static FiniteDifferenceConfig defaults() {
     return new FiniteDifferenceConfig(Double.NaN, 64);
+  }
+
+  /** The step used when none is set: cbrt(machine epsilon) of the problem's dtype. */
+  public static double defaultStep(DataType dtype) {
+    return Math.cbrt(dtype == DataType.DOUBLE ? Math.ulp(1.0) : Math.ulp(1.0f));
   }
 
   public FiniteDifferenceConfig relativeStep(double step) {
