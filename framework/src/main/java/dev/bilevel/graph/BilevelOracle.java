@@ -40,6 +40,20 @@ public interface BilevelOracle {
     return new Evaluation(e.value(), gradThetaInto, e.gradLambda(), e.outputs());
   }
 
+  /**
+   * As {@link #evaluateInto} (or {@link #evaluate} when {@code gradThetaInto} is null), but with
+   * the objective's piecewise-constant ops, such as the masks of its ReLUs, held at the values of
+   * this oracle's previous evaluation of the same request (objective, {@code wrt} and batch
+   * shapes). Two gradients differenced this way are taken on one smooth piece of a ReLU network:
+   * a unit that crosses its kink between the two points would otherwise add a jump of O(1) to the
+   * difference, O(1/h) to the quotient. Oracles that cannot hold a pattern evaluate as usual.
+   */
+  default Evaluation evaluateHoldingPattern(Level level, INDArray theta, INDArray lambda,
+      Batch batch, Wrt wrt, INDArray gradThetaInto) {
+    return gradThetaInto == null ? evaluate(level, theta, lambda, batch, wrt)
+        : evaluateInto(level, theta, lambda, batch, wrt, gradThetaInto);
+  }
+
   default double value(Level level, INDArray theta, INDArray lambda, Batch batch) {
     return evaluate(level, theta, lambda, batch, Wrt.NONE).value();
   }

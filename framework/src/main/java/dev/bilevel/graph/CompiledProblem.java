@@ -167,6 +167,32 @@ public final class CompiledProblem implements BilevelOracle {
         gradThetaInto);
   }
 
+  @Override
+  public Evaluation evaluateHoldingPattern(Level level, INDArray th, INDArray la, Batch batch,
+      Wrt wrt, INDArray gradThetaInto) {
+    checkLength("θ", th, theta);
+    checkLength("λ", la, lambda);
+    if (gradThetaInto != null) {
+      if (!wrt.theta()) {
+        throw new IllegalArgumentException("evaluateHoldingPattern writes ∇θ into a buffer, but wrt"
+            + " is " + wrt + "; pass null for requests without θ");
+      }
+      checkLength("the gradient buffer", gradThetaInto, theta);
+    }
+    backend.seedRandom(batch.noiseSeed());
+    forward++;
+    if (wrt != Wrt.NONE) {
+      backward++;
+    }
+    return graph(level).evaluate(th, la, batch, wrt, problem.dtype(), theta, lambda,
+        gradThetaInto, true);
+  }
+
+  /** Evaluations of an objective that held a previous evaluation's activation pattern. */
+  public long heldPatterns(Level level) {
+    return graph(level).heldPatterns();
+  }
+
   private static void checkLength(String what, INDArray v, ParameterLayout layout) {
     if (v.length() != layout.size()) {
       throw new IllegalArgumentException(what + " has " + v.length() + " elements but the problem's "

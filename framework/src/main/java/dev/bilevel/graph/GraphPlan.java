@@ -66,7 +66,14 @@ final class GraphPlan {
       "random_multinomial", "random_gamma", "random_poisson", "random_shuffle", "Enter", "Exit",
       "Merge", "Switch", "NextIteration", "LoopCond", "while", "if", "invoke");
 
+  // Ops whose output is piecewise constant in their input (the relu block's mask): run(..., true)
+  // holds them at their previous values, so that a gradient differenced against the previous
+  // run's is taken on the same smooth piece of the network (SecondOrder).
+  private static final Set<String> PIECEWISE_CONSTANT = Set.of("step");
+
   private final OpExecutioner exec;
+  private final java.util.BitSet patternOps = new java.util.BitSet();
+  private boolean exclusiveBuffers;
   private final Map<String, INDArray> placeholders = new HashMap<>();
   private final Map<String, INDArray> values = new HashMap<>();
   private final List<Runnable> ops = new ArrayList<>();
@@ -160,7 +167,17 @@ final class GraphPlan {
     plan.findZeroAdds(order, keep);
     for (int i = 0; i < order.size(); i++) {
       SameDiffOp sop = order.get(i);
+      int first = plan.ops.size();
+      boolean pattern = PIECEWISE_CONSTANT.contains(sop.getOp().opName());
+      // A held output needs a buffer of its own for the whole run: one from the pool would be
+      // written by the earlier op that used it before, and one returned to it by a later one.
+      plan.exclusiveBuffers = pattern;
       plan.add(sop, consumed);
+      plan.exclusiveBuffers = false;
+      if (pattern) {
+        plan.patternOps.set(first, plan.ops.size());
+        keep.addAll(sop.getOutputsOfOp());
+      }
       List<String> touched = new ArrayList<>(sop.getOutputsOfOp());
       if (sop.getInputsToOp() != null) {
         touched.addAll(sop.getInputsToOp());
@@ -362,7 +379,7 @@ final class GraphPlan {
       n *= d;
     }
     requestedBytes += n * type.width();
-    Deque<INDArray> q = free.get(type + ":" + n);
+    Deque<INDArray> q = exclusiveBuffers ? null : free.get(type + ":" + n);
     INDArray base = q == null || q.isEmpty() ? null : q.pop();
     if (base == null) {
       base = Nd4j.create(type, new long[] {n}, 'c');
@@ -785,9 +802,20 @@ final class GraphPlan {
    * plan's own buffers: the next run overwrites them, so callers copy what they keep.
    */
   Map<String, INDArray> run(Map<String, INDArray> phValues, Collection<String> names) {
+    return run(phValues, names, false);
+  }
+
+  /**
+   * As {@link #run(Map, Collection)}; with {@code holdPattern}, the piecewise-constant ops (ReLU
+   * masks) are not run and keep the values of this plan's previous run.
+   */
+  Map<String, INDArray> run(Map<String, INDArray> phValues, Collection<String> names,
+      boolean holdPattern) {
     placeholders.forEach((k, buffer) -> buffer.assign(phValues.get(k)));
-    for (Runnable op : ops) {
-      op.run();
+    for (int i = 0; i < ops.size(); i++) {
+      if (!holdPattern || !patternOps.get(i)) {
+        ops.get(i).run();
+      }
     }
     Map<String, INDArray> out = new HashMap<>();
     for (String n : names) {
@@ -799,6 +827,11 @@ final class GraphPlan {
   /** The ops planned as something cheaper than SameDiff's op, and what they became. */
   List<String> rewrites() {
     return List.copyOf(rewrites);
+  }
+
+  /** How many planned ops {@code run(..., true)} holds at their previous values. */
+  int patternOps() {
+    return patternOps.cardinality();
   }
 
   /** The planned ops' names, in execution order. */

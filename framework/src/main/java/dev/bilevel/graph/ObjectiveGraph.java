@@ -56,6 +56,7 @@ final class ObjectiveGraph {
   private final Set<ParameterLayout.Entry> boundLambda = new HashSet<>();
   private final boolean replay;
   private String replayRefused;
+  private long heldPatterns;
   private final Map<PlanKey, GraphPlan> plans = new LinkedHashMap<>(16, 0.75f, true) {
     private static final long serialVersionUID = 1L;
 
@@ -175,6 +176,19 @@ final class ObjectiveGraph {
   Evaluation evaluate(INDArray theta, INDArray lambda, Batch batch, Wrt wrt, DataType dtype,
       ParameterLayout thetaLayout, ParameterLayout lambdaLayout, INDArray gradThetaInto,
       String... outputs) {
+    return evaluate(theta, lambda, batch, wrt, dtype, thetaLayout, lambdaLayout, gradThetaInto,
+        false, outputs);
+  }
+
+  /**
+   * As above; with {@code holdPattern}, the graph's piecewise-constant ops (ReLU masks) keep the
+   * values of the previous evaluation of the same request, where that ran on the same replay plan.
+   * Elsewhere (SameDiff's executor, or a request's first evaluation) they are computed as usual,
+   * and {@link #heldPatterns()} does not count the evaluation.
+   */
+  Evaluation evaluate(INDArray theta, INDArray lambda, Batch batch, Wrt wrt, DataType dtype,
+      ParameterLayout thetaLayout, ParameterLayout lambdaLayout, INDArray gradThetaInto,
+      boolean holdPattern, String... outputs) {
     INDArray[] thetaIn = thetaViews.of(theta, thetaLayout).views();
     INDArray[] lambdaIn = lambdaViews.of(lambda, lambdaLayout).views();
     Map<String, INDArray> ph = placeholders(batch, dtype);
@@ -220,7 +234,10 @@ final class ObjectiveGraph {
       }
     }
     if (plan != null) {
-      Map<String, INDArray> r = plan.run(ph, planOutputs(outNames, gradVars));
+      Map<String, INDArray> r = plan.run(ph, planOutputs(outNames, gradVars), holdPattern);
+      if (holdPattern && plan.patternOps() > 0) {
+        heldPatterns++;
+      }
       values = r;
       grads = new HashMap<>();
       for (String v : gradVars) {
@@ -318,6 +335,11 @@ final class ObjectiveGraph {
     plans.clear();
     LOG.log(System.Logger.Level.DEBUG, "objective ''{0}'' runs on SameDiff''s executor: {1}",
         loss, why);
+  }
+
+  /** Evaluations that held a previous evaluation's activation pattern. */
+  long heldPatterns() {
+    return heldPatterns;
   }
 
   /** Why this objective runs on SameDiff's executor, or null if it runs on replay plans. */

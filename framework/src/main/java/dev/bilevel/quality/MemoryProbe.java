@@ -125,6 +125,13 @@ public final class MemoryProbe {
     }
 
     @Override
+    public Evaluation evaluateHoldingPattern(Level level, INDArray theta, INDArray lambda,
+        Batch batch, Wrt wrt, INDArray gradThetaInto) {
+      checkpoint();
+      return delegate.evaluateHoldingPattern(level, theta, lambda, batch, wrt, gradThetaInto);
+    }
+
+    @Override
     public Map<String, INDArray> outputs(Level level, INDArray theta, INDArray lambda, Batch batch,
         String... names) {
       checkpoint();

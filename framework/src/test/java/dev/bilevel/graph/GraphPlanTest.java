@@ -480,4 +480,65 @@ class GraphPlanTest {
     c.evaluate(Level.OUTER, theta, lambda, b, Wrt.THETA);
     assertThat(c.graph(Level.OUTER).planCount()).isEqualTo(1);
   }
+
+  @Test
+  @DisplayName("hold the ReLU masks: at the same point a held evaluation is the usual one, bit for bit")
+  void heldPatternAtTheSamePointChangesNothing() {
+    CompiledProblem c = CompiledProblem.compile(problem());
+    INDArray theta = c.initialTheta(5);
+    INDArray lambda = c.initialLambda(5);
+    Batch b = batch(6, 4);
+    for (Wrt wrt : List.of(Wrt.BOTH, Wrt.LAMBDA)) {
+      Evaluation usual = c.evaluate(Level.INNER, theta, lambda, b, wrt);
+      Evaluation held = c.evaluateHoldingPattern(Level.INNER, theta, lambda, b, wrt, null);
+      assertThat(held.value()).isEqualTo(usual.value());
+      assertThat(held.gradLambda()).isEqualTo(usual.gradLambda());
+      if (wrt.theta()) {
+        assertThat(held.gradTheta()).isEqualTo(usual.gradTheta());
+      }
+    }
+    assertThat(c.heldPatterns(Level.INNER)).isEqualTo(2);
+  }
+
+  /**
+   * L = s · Σᵢ relu(xᵢ·w): ∇w L = s · Σᵢ xᵢ·[xᵢ·w > 0]. Held after an evaluation at w₁, the masks
+   * are w₁'s: at w₂ = −w₁, where every mask is flipped, ∇w L = s · Σᵢ xᵢ·[xᵢ·w₁ > 0].
+   */
+  @Test
+  @DisplayName("hold the ReLU masks: elsewhere the gradient is the previous point's piece's")
+  void heldPatternIsThePreviousPoints() {
+    int d = 3;
+    int n = 8;
+    BilevelProblem p = Bilevel.problem("relu-sum").dtype(DataType.DOUBLE)
+        .input("x", -1, d)
+        .inner("w", net -> net.denseNoBias(d, 1, Init.normal(1.0)).relu())
+        .metaParams("s", q -> q.param("s", Init.uniform(0.5, 2.0), 1))
+        .innerObjective(f -> f.inner("w").apply(f.input("x")).sum().mul(f.meta("s").param("s")).sum())
+        .outerObjective(f -> f.inner("w").apply(f.input("x")).sum())
+        .innerOptimizer(Sgd.of(0.1)).outerOptimizer(Adam.of(0.01))
+        .build();
+    CompiledProblem c = CompiledProblem.compile(p);
+    Nd4j.getRandom().setSeed(7);
+    INDArray x = Nd4j.randn(DataType.DOUBLE, n, d);
+    Batch b = Batch.of(Map.of("x", x));
+    INDArray w1 = c.initialTheta(3);
+    INDArray w2 = w1.neg();
+    INDArray lambda = c.initialLambda(3);
+    double s = lambda.getDouble(0);
+    double[] atW1 = new double[d];
+    double[] atW2 = new double[d];
+    for (int i = 0; i < n; i++) {
+      double z = x.getRow(i).mul(w1).sumNumber().doubleValue();
+      for (int j = 0; j < d; j++) {
+        (z > 0 ? atW1 : atW2)[j] += s * x.getDouble(i, j);
+      }
+    }
+
+    c.evaluate(Level.INNER, w1, lambda, b, Wrt.THETA);
+    Evaluation held = c.evaluateHoldingPattern(Level.INNER, w2, lambda, b, Wrt.THETA, null);
+    Evaluation usual = c.evaluate(Level.INNER, w2, lambda, b, Wrt.THETA);
+
+    assertThat(held.gradTheta().toDoubleVector()).containsExactly(atW1, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(usual.gradTheta().toDoubleVector()).containsExactly(atW2, org.assertj.core.data.Offset.offset(1e-12));
+  }
 }

@@ -88,9 +88,10 @@ class OneStepDifferencesTest {
 
   /**
    * Why FP32's central step is not the smooth-case optimum cbrt(ε₃₂) = 4.9e-3: that step moves θ far
-   * enough to cross the classifier's ReLU kinks, and on some of these states the difference is then
-   * several percent off the reference (docs/estimators.md, "Finite-difference steps in FP32 on ReLU
-   * networks").
+   * enough for many ReLU units (V's, here) to cross their kinks between θ and θ + hv. With the
+   * pattern held the difference is then taken on θ + hv's piece, and the more units differ from
+   * θ's, the further it is from the derivative at θ (docs/estimators.md, "Finite-difference steps in
+   * FP32 on ReLU networks").
    */
   @Test
   void theSmoothCaseCentralStepIsWorseInFp32() {
@@ -113,6 +114,6 @@ class OneStepDifferencesTest {
       worstCubeRoot = Math.max(worstCubeRoot, relativeError(cubeRoot, reference));
       worstDefault = Math.max(worstDefault, relativeError(byDefault, reference));
     }
-    assertThat(worstCubeRoot).isGreaterThan(0.05).isGreaterThan(10 * worstDefault);
+    assertThat(worstCubeRoot).isGreaterThan(0.02).isGreaterThan(10 * worstDefault);
   }
 }
