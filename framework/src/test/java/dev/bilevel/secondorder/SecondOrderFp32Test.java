@@ -133,6 +133,24 @@ class SecondOrderFp32Test {
     assertThat(worstHeld).isLessThan(0.1);
   }
 
+  @Test
+  void everyCentralDifferenceHoldsThePatternOnItsMinusSide() {
+    CompiledProblem p = problem(DataType.DOUBLE, true);
+    INDArray theta = p.initialTheta(1);
+    INDArray lambda = p.initialLambda(1);
+    INDArray v = direction(theta.length(), 1);
+    Batch b = batch(1, DataType.DOUBLE);
+    SecondOrder so = new SecondOrder(p);
+
+    so.hessianVector(Level.INNER, theta, lambda, b, v);
+    so.mixedVector(Level.INNER, theta, lambda, b, v);
+    so.both(Level.OUTER, theta, lambda, b, v);
+    so.crossVector(Level.INNER, theta, lambda, b, lambda.dup().assign(1));
+
+    assertThat(p.heldPatterns(Level.INNER)).isEqualTo(3);
+    assertThat(p.heldPatterns(Level.OUTER)).isEqualTo(1);
+  }
+
   private static INDArray direction(long n, long seed) {
     Nd4j.getRandom().setSeed(seed + 100);
     return Nd4j.randn(DataType.DOUBLE, n);
