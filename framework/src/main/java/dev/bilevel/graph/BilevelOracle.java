@@ -46,7 +46,9 @@ public interface BilevelOracle {
    * this oracle's previous evaluation of the same request (objective, {@code wrt} and batch
    * shapes). Two gradients differenced this way are taken on one smooth piece of a ReLU network:
    * a unit that crosses its kink between the two points would otherwise add a jump of O(1) to the
-   * difference, O(1/h) to the quotient. Oracles that cannot hold a pattern evaluate as usual.
+   * difference, O(1/h) to the quotient. Oracles that cannot hold a pattern evaluate as usual; an
+   * oracle that wraps another must delegate this method too, or differences through it lose the
+   * held pattern without a sign.
    */
   default Evaluation evaluateHoldingPattern(Level level, INDArray theta, INDArray lambda,
       Batch batch, Wrt wrt, INDArray gradThetaInto) {
