@@ -40,7 +40,7 @@ public record Activation(Kind kind, double alpha) implements Block {
       case SIGMOID -> sd.nn().sigmoid(s.name("sigmoid"), x);
       case TANH -> sd.math().tanh(s.name("tanh"), x);
       case SOFTPLUS -> sd.nn().softplus(s.name("softplus"), x);
-      case LEAKY_RELU -> sd.nn().leakyRelu(s.name("lrelu"), x, alpha);
+      case LEAKY_RELU -> leakyRelu(s, x, alpha);
     };
   }
 
@@ -54,5 +54,17 @@ public record Activation(Kind kind, double alpha) implements Block {
     SDVariable mask = new StopGradient(sd, sd.math().step(s.name("relu_step"), x, 0.0))
         .outputVariable();
     return x.mul(s.name("relu"), mask);
+  }
+
+  /**
+   * Leaky ReLU as x · stop_gradient(α + (1 − α)·step(x)): same values and gradients as {@code
+   * sd.nn().leakyRelu}, with its piecewise-constant part a {@code step} op like ReLU's, which the
+   * second-order differences can hold between their two sides (SecondOrder).
+   */
+  static SDVariable leakyRelu(BlockScope s, SDVariable x, double alpha) {
+    var sd = s.sd();
+    SDVariable slope = sd.math().step(s.name("lrelu_step"), x, 0.0).mul(1 - alpha).add(alpha);
+    SDVariable mask = new StopGradient(sd, slope).outputVariable();
+    return x.mul(s.name("lrelu"), mask);
   }
 }

@@ -34,15 +34,15 @@ class SecondOrderFp32Test {
   private static final int N = 50;
 
   /** Cross-entropy of an MLP plus λ times the mean squared logit, so ∂²L/∂λ∂θ is not zero. */
-  private static CompiledProblem problem(DataType dtype, boolean relu) {
+  private static CompiledProblem problem(DataType dtype, String activation) {
     BilevelProblem p = Bilevel.problem("relu-mlp")
         .dtype(dtype)
         .input("x", -1, D).input("y", -1, C)
         .inner("mlp", net -> {
-          if (relu) {
-            net.dense(D, H).relu().dense(H, H).relu().dense(H, C);
-          } else {
-            net.dense(D, H).tanh().dense(H, H).tanh().dense(H, C);
+          switch (activation) {
+            case "relu" -> net.dense(D, H).relu().dense(H, H).relu().dense(H, C);
+            case "leaky relu" -> net.dense(D, H).leakyRelu(0.1).dense(H, H).leakyRelu(0.1).dense(H, C);
+            default -> net.dense(D, H).tanh().dense(H, H).tanh().dense(H, C);
           }
         })
         .metaParams("penalty", q -> q.param("lambda", Init.uniform(0.05, 0.1), 1))
@@ -78,11 +78,11 @@ class SecondOrderFp32Test {
   }
 
   @ParameterizedTest(name = "{0}, state {1}")
-  @CsvSource({"true, 1", "true, 2", "true, 3", "true, 4", "false, 1", "false, 2", "false, 3",
-      "false, 4"})
-  void fp32ProductsAreCloseToFp64(boolean relu, long seed) {
-    CompiledProblem p64 = problem(DataType.DOUBLE, relu);
-    CompiledProblem p32 = problem(DataType.FLOAT, relu);
+  @CsvSource({"relu, 1", "relu, 2", "relu, 3", "relu, 4", "leaky relu, 1", "leaky relu, 2",
+      "leaky relu, 3", "leaky relu, 4", "tanh, 1", "tanh, 2", "tanh, 3", "tanh, 4"})
+  void fp32ProductsAreCloseToFp64(String activation, long seed) {
+    CompiledProblem p64 = problem(DataType.DOUBLE, activation);
+    CompiledProblem p32 = problem(DataType.FLOAT, activation);
     INDArray theta = p64.initialTheta(seed);
     INDArray lambda = p64.initialLambda(seed);
     INDArray v = direction(theta.length(), seed);
@@ -94,10 +94,10 @@ class SecondOrderFp32Test {
 
     double hv = relativeError(fp32.hessianVector(), reference.hessianVector());
     double mixed = relativeError(fp32.mixedVector(), reference.mixedVector());
-    System.out.printf("%s, state %d: FP32 against FP64, H·v %.2e, mixed %.2e%n",
-        relu ? "relu" : "tanh", seed, hv, mixed);
-    // ReLU: a unit crossing its kink between θ and θ + hv is differenced on θ + hv's piece.
-    assertThat(hv).isLessThan(relu ? 0.1 : 1e-3);
+    System.out.printf("%s, state %d: FP32 against FP64, H·v %.2e, mixed %.2e%n", activation, seed,
+        hv, mixed);
+    // (Leaky) ReLU: a unit crossing its kink between θ and θ + hv is differenced on θ + hv's piece.
+    assertThat(hv).isLessThan(activation.equals("tanh") ? 1e-3 : 0.1);
     assertThat(mixed).isLessThan(0.02);
   }
 
@@ -110,7 +110,7 @@ class SecondOrderFp32Test {
     double worstUsual = 0;
     double worstHeld = 0;
     for (long seed = 1; seed <= 4; seed++) {
-      CompiledProblem p = problem(DataType.DOUBLE, true);
+      CompiledProblem p = problem(DataType.DOUBLE, "relu");
       INDArray theta = p.initialTheta(seed);
       INDArray lambda = p.initialLambda(seed);
       INDArray v = direction(theta.length(), seed);
@@ -135,7 +135,7 @@ class SecondOrderFp32Test {
 
   @Test
   void everyCentralDifferenceHoldsThePatternOnItsMinusSide() {
-    CompiledProblem p = problem(DataType.DOUBLE, true);
+    CompiledProblem p = problem(DataType.DOUBLE, "relu");
     INDArray theta = p.initialTheta(1);
     INDArray lambda = p.initialLambda(1);
     INDArray v = direction(theta.length(), 1);
