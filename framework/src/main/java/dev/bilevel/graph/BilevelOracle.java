@@ -43,8 +43,9 @@ public interface BilevelOracle {
   /**
    * As {@link #evaluateInto} (or {@link #evaluate} when {@code gradThetaInto} is null), but with
    * the objective's piecewise-constant ops, such as the masks of its ReLUs, held at the values of
-   * this oracle's previous evaluation of the same request (objective, {@code wrt} and batch
-   * shapes). Two gradients differenced this way are taken on one smooth piece of a ReLU network:
+   * this oracle's previous evaluation of the same objective (whatever that asked for), on a batch
+   * of the same shapes. Two gradients differenced this way are taken on one smooth piece of a ReLU
+   * network:
    * a unit that crosses its kink between the two points would otherwise add a jump of O(1) to the
    * difference, O(1/h) to the quotient. Oracles that cannot hold a pattern evaluate as usual; an
    * oracle that wraps another must delegate this method too, or differences through it lose the

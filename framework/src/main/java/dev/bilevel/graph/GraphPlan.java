@@ -73,6 +73,7 @@ final class GraphPlan {
 
   private final OpExecutioner exec;
   private final java.util.BitSet patternOps = new java.util.BitSet();
+  private final Map<String, INDArray> patternValues = new HashMap<>(); // their outputs, by name
   private boolean exclusiveBuffers;
   private final Map<String, INDArray> placeholders = new HashMap<>();
   private final Map<String, INDArray> values = new HashMap<>();
@@ -177,6 +178,9 @@ final class GraphPlan {
       if (pattern) {
         plan.patternOps.set(first, plan.ops.size());
         keep.addAll(sop.getOutputsOfOp());
+        for (String out : sop.getOutputsOfOp()) {
+          plan.patternValues.put(out, plan.values.get(out));
+        }
       }
       List<String> touched = new ArrayList<>(sop.getOutputsOfOp());
       if (sop.getInputsToOp() != null) {
@@ -832,6 +836,25 @@ final class GraphPlan {
   /** How many planned ops {@code run(..., true)} holds at their previous values. */
   int patternOps() {
     return patternOps.cardinality();
+  }
+
+  /**
+   * Makes this plan's held values those of {@code source}'s last run (another plan of the same
+   * graph, e.g. one that also computed ∇θ): false, changing nothing, unless {@code source} holds
+   * every one of them in the same shape.
+   */
+  boolean takePatternFrom(GraphPlan source) {
+    if (source == this) {
+      return true;
+    }
+    for (Map.Entry<String, INDArray> e : patternValues.entrySet()) {
+      INDArray from = source.patternValues.get(e.getKey());
+      if (from == null || !java.util.Arrays.equals(from.shape(), e.getValue().shape())) {
+        return false;
+      }
+    }
+    patternValues.forEach((name, into) -> into.assign(source.patternValues.get(name)));
+    return true;
   }
 
   /** The planned ops' names, in execution order. */

@@ -57,6 +57,9 @@ final class ObjectiveGraph {
   private final boolean replay;
   private String replayRefused;
   private long heldPatterns;
+  // The plan of the last evaluation, whose pattern a held evaluation takes; null if it ran on
+  // SameDiff's executor without leaving a plan.
+  private GraphPlan lastPlan;
   private final Map<PlanKey, GraphPlan> plans = new LinkedHashMap<>(16, 0.75f, true) {
     private static final long serialVersionUID = 1L;
 
@@ -181,10 +184,11 @@ final class ObjectiveGraph {
   }
 
   /**
-   * As above; with {@code holdPattern}, the graph's piecewise-constant ops (ReLU masks) keep the
-   * values of the previous evaluation of the same request, where that ran on the same replay plan.
-   * Elsewhere (SameDiff's executor, or a request's first evaluation) they are computed as usual,
-   * and {@link #heldPatterns()} does not count the evaluation.
+   * As above; with {@code holdPattern}, the graph's piecewise-constant ops (ReLU masks) take the
+   * values of this objective's previous evaluation, whatever it asked for, where both ran on
+   * replay plans with the same batch shapes (a request's first evaluation builds its plan, then
+   * runs it again holding the pattern). Elsewhere (SameDiff's executor, another batch shape) they
+   * are computed as usual, and {@link #heldPatterns()} does not count the evaluation.
    */
   Evaluation evaluate(INDArray theta, INDArray lambda, Batch batch, Wrt wrt, DataType dtype,
       ParameterLayout thetaLayout, ParameterLayout lambdaLayout, INDArray gradThetaInto,
@@ -234,8 +238,11 @@ final class ObjectiveGraph {
       }
     }
     if (plan != null) {
-      Map<String, INDArray> r = plan.run(ph, planOutputs(outNames, gradVars), holdPattern);
-      if (holdPattern && plan.patternOps() > 0) {
+      boolean hold = holdPattern && plan.patternOps() > 0 && lastPlan != null
+          && plan.takePatternFrom(lastPlan);
+      Map<String, INDArray> r = plan.run(ph, planOutputs(outNames, gradVars), hold);
+      lastPlan = plan;
+      if (hold) {
         heldPatterns++;
       }
       values = r;
@@ -251,8 +258,22 @@ final class ObjectiveGraph {
         values = r.getOutputs();
         grads = r.getGradients();
       }
+      GraphPlan previous = lastPlan;
+      lastPlan = null;
       if (key != null) {
         tryPlan(key, ph, outNames, gradVars, values, grads);
+        GraphPlan built = plans.get(key); // built and run at this point, if it was kept
+        if (built != null && holdPattern && previous != null && built.patternOps() > 0
+            && built.takePatternFrom(previous)) {
+          // The request's first evaluation: its new plan runs again, holding the pattern.
+          values = built.run(ph, planOutputs(outNames, gradVars), true);
+          grads = new HashMap<>();
+          for (String v : gradVars) {
+            grads.put(v, values.get(gradNames.get(v)));
+          }
+          heldPatterns++;
+        }
+        lastPlan = built;
       }
     }
     INDArray lossValue = values.get(loss);

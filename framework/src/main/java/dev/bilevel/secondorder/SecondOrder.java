@@ -86,6 +86,10 @@ public final class SecondOrder {
    * Its error is O(h) where the central difference's is O(h²), so it has its own relative step,
    * {@link FiniteDifferences#forwardRelativeStep()}: √ε by default, 3.5e-4 in FP32 and 1.5e-8 in FP64.
    *
+   * <p>θ + hv is evaluated holding the activation pattern of the objective's previous evaluation.
+   * Callers that take ∇λL(θ) from an evaluation of this objective at θ just before (as one-step
+   * does) get θ's own pattern, and then the difference has no crossing error at all.
+   *
    * @param gradLambdaAtTheta ∇λL(θ, λ) on the same batch; not modified
    */
   public INDArray mixedVectorForward(Level level, INDArray theta, INDArray lambda, Batch batch,
@@ -95,8 +99,9 @@ public final class SecondOrder {
       return oracle.lambdaLayout().zeros();
     }
     double h = fd.forwardRelativeStep() * (1 + Vectors.norm2(theta)) / vn;
-    Evaluation plus = oracle.evaluate(level, shifted(scratch(theta), theta, h, v), lambda, batch,
-        Wrt.LAMBDA);
+    // θ's pattern, from the caller's evaluation at θ, when that was this objective's last one.
+    Evaluation plus = oracle.evaluateHoldingPattern(level, shifted(scratch(theta), theta, h, v),
+        lambda, batch, Wrt.LAMBDA, null);
     return SmallVectors.differenceOver(plus.gradLambda(), gradLambdaAtTheta, h);
   }
 

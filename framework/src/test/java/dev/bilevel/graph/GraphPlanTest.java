@@ -501,44 +501,94 @@ class GraphPlanTest {
   }
 
   /**
-   * L = s · Σᵢ relu(xᵢ·w): ∇w L = s · Σᵢ xᵢ·[xᵢ·w > 0]. Held after an evaluation at w₁, the masks
-   * are w₁'s: at w₂ = −w₁, where every mask is flipped, ∇w L = s · Σᵢ xᵢ·[xᵢ·w₁ > 0].
+   * L = s · Σᵢ relu(xᵢ·w): ∇w L = s · Σᵢ xᵢ·[xᵢ·w > 0] and ∇s L = Σᵢ relu(xᵢ·w). Held after an
+   * evaluation at w₁, the masks are w₁'s: at w₂ = −w₁, where every mask is flipped,
+   * ∇w L = s · Σᵢ xᵢ·[xᵢ·w₁ > 0] and ∇s L = Σᵢ [xᵢ·w₁ > 0]·(xᵢ·w₂).
    */
   @Test
   @DisplayName("hold the ReLU masks: elsewhere the gradient is the previous point's piece's")
   void heldPatternIsThePreviousPoints() {
-    int d = 3;
-    int n = 8;
-    BilevelProblem p = Bilevel.problem("relu-sum").dtype(DataType.DOUBLE)
-        .input("x", -1, d)
-        .inner("w", net -> net.denseNoBias(d, 1, Init.normal(1.0)).relu())
-        .metaParams("s", q -> q.param("s", Init.uniform(0.5, 2.0), 1))
-        .innerObjective(f -> f.inner("w").apply(f.input("x")).sum().mul(f.meta("s").param("s")).sum())
-        .outerObjective(f -> f.inner("w").apply(f.input("x")).sum())
-        .innerOptimizer(Sgd.of(0.1)).outerOptimizer(Adam.of(0.01))
-        .build();
-    CompiledProblem c = CompiledProblem.compile(p);
-    Nd4j.getRandom().setSeed(7);
-    INDArray x = Nd4j.randn(DataType.DOUBLE, n, d);
-    Batch b = Batch.of(Map.of("x", x));
+    ReluSum r = new ReluSum();
+    CompiledProblem c = r.compiled();
     INDArray w1 = c.initialTheta(3);
     INDArray w2 = w1.neg();
     INDArray lambda = c.initialLambda(3);
-    double s = lambda.getDouble(0);
-    double[] atW1 = new double[d];
-    double[] atW2 = new double[d];
-    for (int i = 0; i < n; i++) {
-      double z = x.getRow(i).mul(w1).sumNumber().doubleValue();
-      for (int j = 0; j < d; j++) {
-        (z > 0 ? atW1 : atW2)[j] += s * x.getDouble(i, j);
-      }
+
+    c.evaluate(Level.INNER, w1, lambda, r.batch, Wrt.THETA);
+    Evaluation held = c.evaluateHoldingPattern(Level.INNER, w2, lambda, r.batch, Wrt.THETA, null);
+    Evaluation usual = c.evaluate(Level.INNER, w2, lambda, r.batch, Wrt.THETA);
+
+    assertThat(held.gradTheta().toDoubleVector())
+        .containsExactly(r.gradW(w1, lambda), org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(usual.gradTheta().toDoubleVector())
+        .containsExactly(r.gradW(w2, lambda), org.assertj.core.data.Offset.offset(1e-12));
+  }
+
+  @Test
+  @DisplayName("hold the ReLU masks of the previous evaluation even when it asked for other gradients")
+  void heldPatternCrossesRequests() {
+    ReluSum r = new ReluSum();
+    CompiledProblem c = r.compiled();
+    INDArray w1 = c.initialTheta(4);
+    INDArray w2 = w1.neg();
+    INDArray lambda = c.initialLambda(4);
+
+    c.evaluate(Level.INNER, w1, lambda, r.batch, Wrt.THETA);
+    // The λ-only request's first evaluation: its plan is built, then run again holding w₁'s masks.
+    Evaluation held = c.evaluateHoldingPattern(Level.INNER, w2, lambda, r.batch, Wrt.LAMBDA, null);
+
+    assertThat(held.gradLambda().getDouble(0))
+        .isCloseTo(r.gradS(w1, w2), org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(c.heldPatterns(Level.INNER)).isEqualTo(1);
+    assertThat(c.evaluate(Level.INNER, w2, lambda, r.batch, Wrt.LAMBDA).gradLambda().getDouble(0))
+        .isCloseTo(r.gradS(w2, w2), org.assertj.core.data.Offset.offset(1e-12));
+  }
+
+  /** s · Σᵢ relu(xᵢ·w) on 8 random rows of 3 features, with its gradients by hand. */
+  private static final class ReluSum {
+    static final int D = 3;
+    final INDArray x;
+    final Batch batch;
+
+    ReluSum() {
+      Nd4j.getRandom().setSeed(7);
+      x = Nd4j.randn(DataType.DOUBLE, 8, D);
+      batch = Batch.of(Map.of("x", x));
     }
 
-    c.evaluate(Level.INNER, w1, lambda, b, Wrt.THETA);
-    Evaluation held = c.evaluateHoldingPattern(Level.INNER, w2, lambda, b, Wrt.THETA, null);
-    Evaluation usual = c.evaluate(Level.INNER, w2, lambda, b, Wrt.THETA);
+    CompiledProblem compiled() {
+      return CompiledProblem.compile(Bilevel.problem("relu-sum").dtype(DataType.DOUBLE)
+          .input("x", -1, D)
+          .inner("w", net -> net.denseNoBias(D, 1, Init.normal(1.0)).relu())
+          .metaParams("s", q -> q.param("s", Init.uniform(0.5, 2.0), 1))
+          .innerObjective(f -> f.inner("w").apply(f.input("x")).sum().mul(f.meta("s").param("s")).sum())
+          .outerObjective(f -> f.inner("w").apply(f.input("x")).sum())
+          .innerOptimizer(Sgd.of(0.1)).outerOptimizer(Adam.of(0.01))
+          .build());
+    }
 
-    assertThat(held.gradTheta().toDoubleVector()).containsExactly(atW1, org.assertj.core.data.Offset.offset(1e-12));
-    assertThat(usual.gradTheta().toDoubleVector()).containsExactly(atW2, org.assertj.core.data.Offset.offset(1e-12));
+    private boolean on(int i, INDArray w) {
+      return x.getRow(i).mul(w).sumNumber().doubleValue() > 0;
+    }
+
+    /** ∇w with the masks of {@code pattern}. */
+    double[] gradW(INDArray pattern, INDArray lambda) {
+      double[] g = new double[D];
+      for (int i = 0; i < x.rows(); i++) {
+        for (int j = 0; j < D && on(i, pattern); j++) {
+          g[j] += lambda.getDouble(0) * x.getDouble(i, j);
+        }
+      }
+      return g;
+    }
+
+    /** ∇s at w with the masks of {@code pattern}. */
+    double gradS(INDArray pattern, INDArray w) {
+      double g = 0;
+      for (int i = 0; i < x.rows(); i++) {
+        g += on(i, pattern) ? x.getRow(i).mul(w).sumNumber().doubleValue() : 0;
+      }
+      return g;
+    }
   }
 }

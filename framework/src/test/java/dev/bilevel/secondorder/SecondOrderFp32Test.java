@@ -8,6 +8,7 @@ import dev.bilevel.dsl.BilevelProblem;
 import dev.bilevel.dsl.Init;
 import dev.bilevel.dsl.Level;
 import dev.bilevel.graph.CompiledProblem;
+import dev.bilevel.graph.Wrt;
 import dev.bilevel.optim.Adam;
 import dev.bilevel.optim.Sgd;
 import java.util.Map;
@@ -149,6 +150,22 @@ class SecondOrderFp32Test {
 
     assertThat(p.heldPatterns(Level.INNER)).isEqualTo(3);
     assertThat(p.heldPatterns(Level.OUTER)).isEqualTo(1);
+  }
+
+  @Test
+  void theForwardDifferenceHoldsThePatternOfTheEvaluationAtTheta() {
+    CompiledProblem p = problem(DataType.DOUBLE, "relu");
+    INDArray theta = p.initialTheta(2);
+    INDArray lambda = p.initialLambda(2);
+    INDArray v = direction(theta.length(), 2);
+    Batch b = batch(2, DataType.DOUBLE);
+    INDArray atTheta = p.evaluate(Level.INNER, theta, lambda, b, Wrt.BOTH).gradLambda().dup();
+
+    INDArray forward = new SecondOrder(p).mixedVectorForward(Level.INNER, theta, lambda, b, v, atTheta);
+
+    assertThat(p.heldPatterns(Level.INNER)).isEqualTo(1);
+    INDArray central = new SecondOrder(p).mixedVector(Level.INNER, theta, lambda, b, v);
+    assertThat(relativeError(forward, central)).isLessThan(1e-4);
   }
 
   private static INDArray direction(long n, long seed) {
