@@ -140,14 +140,7 @@ public final class CompiledProblem implements BilevelOracle {
   @Override
   public Evaluation evaluate(Level level, INDArray th, INDArray la, Batch batch, Wrt wrt,
       String... outputs) {
-    checkLength("θ", th, theta);
-    checkLength("λ", la, lambda);
-    backend.seedRandom(batch.noiseSeed());
-    forward++;
-    if (wrt != Wrt.NONE) {
-      backward++;
-    }
-    return graph(level).evaluate(th, la, batch, wrt, problem.dtype(), theta, lambda, outputs);
+    return run(level, th, la, batch, wrt, null, false, outputs);
   }
 
   @Override
@@ -157,26 +150,25 @@ public final class CompiledProblem implements BilevelOracle {
       throw new IllegalArgumentException("evaluateInto writes ∇θ, but wrt is " + wrt
           + "; use evaluate for requests without θ");
     }
-    checkLength("θ", th, theta);
-    checkLength("λ", la, lambda);
-    checkLength("the gradient buffer", gradThetaInto, theta);
-    backend.seedRandom(batch.noiseSeed());
-    forward++;
-    backward++;
-    return graph(level).evaluate(th, la, batch, wrt, problem.dtype(), theta, lambda,
-        gradThetaInto);
+    return run(level, th, la, batch, wrt, gradThetaInto, false);
   }
 
   @Override
   public Evaluation evaluateHoldingPattern(Level level, INDArray th, INDArray la, Batch batch,
       Wrt wrt, INDArray gradThetaInto) {
+    if (gradThetaInto != null && !wrt.theta()) {
+      throw new IllegalArgumentException("evaluateHoldingPattern writes ∇θ into a buffer, but wrt"
+          + " is " + wrt + "; pass null for requests without θ");
+    }
+    return run(level, th, la, batch, wrt, gradThetaInto, true);
+  }
+
+  /** The checks, the noise seed and the counters every evaluation shares. */
+  private Evaluation run(Level level, INDArray th, INDArray la, Batch batch, Wrt wrt,
+      INDArray gradThetaInto, boolean holdPattern, String... outputs) {
     checkLength("θ", th, theta);
     checkLength("λ", la, lambda);
     if (gradThetaInto != null) {
-      if (!wrt.theta()) {
-        throw new IllegalArgumentException("evaluateHoldingPattern writes ∇θ into a buffer, but wrt"
-            + " is " + wrt + "; pass null for requests without θ");
-      }
       checkLength("the gradient buffer", gradThetaInto, theta);
     }
     backend.seedRandom(batch.noiseSeed());
@@ -185,7 +177,7 @@ public final class CompiledProblem implements BilevelOracle {
       backward++;
     }
     return graph(level).evaluate(th, la, batch, wrt, problem.dtype(), theta, lambda,
-        gradThetaInto, true);
+        gradThetaInto, holdPattern, outputs);
   }
 
   /** Evaluations of an objective that held a previous evaluation's activation pattern. */

@@ -170,21 +170,10 @@ final class ObjectiveGraph {
     return exposed.keySet();
   }
 
-  Evaluation evaluate(INDArray theta, INDArray lambda, Batch batch, Wrt wrt, DataType dtype,
-      ParameterLayout thetaLayout, ParameterLayout lambdaLayout, String... outputs) {
-    return evaluate(theta, lambda, batch, wrt, dtype, thetaLayout, lambdaLayout, null, outputs);
-  }
-
-  /** As above; a non-null {@code gradThetaInto} receives ∇θ instead of a new array. */
-  Evaluation evaluate(INDArray theta, INDArray lambda, Batch batch, Wrt wrt, DataType dtype,
-      ParameterLayout thetaLayout, ParameterLayout lambdaLayout, INDArray gradThetaInto,
-      String... outputs) {
-    return evaluate(theta, lambda, batch, wrt, dtype, thetaLayout, lambdaLayout, gradThetaInto,
-        false, outputs);
-  }
-
   /**
-   * As above; with {@code holdPattern}, the graph's piecewise-constant ops (ReLU masks) take the
+   * Value, the gradients {@code wrt} asks for and the named outputs, at θ and λ on a batch. A
+   * non-null {@code gradThetaInto} receives ∇θ instead of a new array. With {@code holdPattern},
+   * the graph's piecewise-constant ops (ReLU masks) take the
    * values of this objective's previous evaluation, whatever it asked for, where both ran on
    * replay plans with the same batch shapes (a request's first evaluation builds its plan, then
    * runs it again holding the pattern). Elsewhere (SameDiff's executor, another batch shape) they
@@ -240,15 +229,11 @@ final class ObjectiveGraph {
     if (plan != null) {
       boolean hold = holdPattern && plan.patternOps() > 0 && lastPlan != null
           && plan.takePatternFrom(lastPlan);
-      Map<String, INDArray> r = plan.run(ph, planOutputs(outNames, gradVars), hold);
+      values = plan.run(ph, planOutputs(outNames, gradVars), hold);
+      grads = planGradients(values, gradVars);
       lastPlan = plan;
       if (hold) {
         heldPatterns++;
-      }
-      values = r;
-      grads = new HashMap<>();
-      for (String v : gradVars) {
-        grads.put(v, r.get(gradNames.get(v)));
       }
     } else {
       if (gradVars.isEmpty()) {
@@ -267,10 +252,7 @@ final class ObjectiveGraph {
             && built.takePatternFrom(previous)) {
           // The request's first evaluation: its new plan runs again, holding the pattern.
           values = built.run(ph, planOutputs(outNames, gradVars), true);
-          grads = new HashMap<>();
-          for (String v : gradVars) {
-            grads.put(v, values.get(gradNames.get(v)));
-          }
+          grads = planGradients(values, gradVars);
           heldPatterns++;
         }
         lastPlan = built;
@@ -288,6 +270,15 @@ final class ObjectiveGraph {
       outs.put(o, values.get(exposed.get(o)).dup());
     }
     return new Evaluation(value, gTheta, gLambda, outs);
+  }
+
+  /** The gradients among a plan run's results, keyed by the variable they are taken for. */
+  private Map<String, INDArray> planGradients(Map<String, INDArray> results, List<String> gradVars) {
+    Map<String, INDArray> grads = new HashMap<>();
+    for (String v : gradVars) {
+      grads.put(v, results.get(gradNames.get(v)));
+    }
+    return grads;
   }
 
   private PlanKey planKey(Map<String, INDArray> ph, List<String> outNames, List<String> gradVars) {

@@ -36,11 +36,13 @@ public record FiniteDifferences(double relativeStep, double forwardRelativeStep)
    * reference at cbrt(ε) and 0.03-0.25% off at √ε (OneStepDifferencesTest; docs/estimators.md).
    */
   public static FiniteDifferences defaultsFor(DataType dtype) {
-    if (dtype == DataType.DOUBLE) {
-      double eps = Math.ulp(1.0);
-      return new FiniteDifferences(Math.cbrt(eps), Math.sqrt(eps));
-    }
-    double eps = Math.ulp(1.0f);
-    return new FiniteDifferences(Math.sqrt(eps), Math.sqrt(eps));
+    double eps = machineEpsilon(dtype);
+    return new FiniteDifferences(dtype == DataType.DOUBLE ? Math.cbrt(eps) : Math.sqrt(eps),
+        Math.sqrt(eps));
+  }
+
+  /** The spacing of floating-point numbers at 1: 2.2e-16 for FP64, 1.2e-7 for FP32 (and below). */
+  public static double machineEpsilon(DataType dtype) {
+    return dtype == DataType.DOUBLE ? Math.ulp(1.0) : Math.ulp(1.0f);
   }
 }

@@ -1,5 +1,6 @@
 package dev.bilevel.estimator.finitedifference;
 
+import dev.bilevel.secondorder.FiniteDifferences;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -31,7 +32,7 @@ public record FiniteDifferenceConfig(double relativeStep, int maxLambdaDimension
 
   /** The step used when none is set: cbrt(machine epsilon) of the problem's dtype. */
   public static double defaultStep(DataType dtype) {
-    return Math.cbrt(dtype == DataType.DOUBLE ? Math.ulp(1.0) : Math.ulp(1.0f));
+    return Math.cbrt(FiniteDifferences.machineEpsilon(dtype));
   }
 
   public FiniteDifferenceConfig relativeStep(double step) {
