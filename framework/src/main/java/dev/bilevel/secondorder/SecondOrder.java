@@ -26,7 +26,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * difference, O(1/h) to the product, whatever the step. With the pattern held, the difference is
  * that of one smooth piece, the piece of θ + hv; it agrees with the Hessian at θ that automatic
  * differentiation would give (the masks of θ held) except in the units that cross between θ and
- * θ + hv, where the error is bounded instead of O(1/h).
+ * θ + hv, where the error is bounded instead of O(1/h). A caller that has just evaluated the
+ * objective at θ can have both sides hold θ's own pattern ({@link #mixedVectorOnPiece}), which
+ * leaves no crossing error at all.
  *
  * <p>Not thread-safe: the shifted θ and the two gradients are built in reused buffers.
  */
@@ -55,14 +57,14 @@ public final class SecondOrder {
   /** H·v, and (∂²L/∂λ∂θ)·v from the same two gradient evaluations. */
   public record Products(INDArray hessianVector, INDArray mixedVector) {}
 
-  private double step(INDArray base, INDArray v) {
+  private static double step(double relativeStep, INDArray base, INDArray v) {
     double vn = Vectors.norm2(v);
-    return vn == 0 ? 0 : fd.relativeStep() * (1 + Vectors.norm2(base)) / vn;
+    return vn == 0 ? 0 : relativeStep * (1 + Vectors.norm2(base)) / vn;
   }
 
   /** Hessian of L with respect to θ, times a θ-sized vector v. */
   public INDArray hessianVector(Level level, INDArray theta, INDArray lambda, Batch batch, INDArray v) {
-    return thetaDirection(level, theta, lambda, batch, v, Wrt.THETA, null).hessianVector();
+    return thetaDirection(level, theta, lambda, batch, v, Wrt.THETA, null, false).hessianVector();
   }
 
   /**
@@ -72,12 +74,25 @@ public final class SecondOrder {
    */
   public INDArray hessianVectorInto(Level level, INDArray theta, INDArray lambda, Batch batch,
       INDArray v, INDArray into) {
-    return thetaDirection(level, theta, lambda, batch, v, Wrt.THETA, into).hessianVector();
+    return thetaDirection(level, theta, lambda, batch, v, Wrt.THETA, into, false).hessianVector();
   }
 
   /** (∂²L/∂λ∂θ)·v for a θ-sized v: how ∇λL changes along v. */
   public INDArray mixedVector(Level level, INDArray theta, INDArray lambda, Batch batch, INDArray v) {
-    return thetaDirection(level, theta, lambda, batch, v, Wrt.LAMBDA, null).mixedVector();
+    return thetaDirection(level, theta, lambda, batch, v, Wrt.LAMBDA, null, false).mixedVector();
+  }
+
+  /**
+   * (∂²L/∂λ∂θ)·v on θ's own piece: both sides of the central difference hold the activation
+   * pattern of this objective's previous evaluation, which the caller must have made at θ on this
+   * batch (one-step's virtual step is one). That is the derivative automatic differentiation gives
+   * at θ, its masks fixed, whichever units lie on a kink between θ − hv and θ + hv. What is
+   * differenced is then smooth, so the step is {@link FiniteDifferences#pieceRelativeStep()},
+   * cbrt(ε) by default, and both sides are held.
+   */
+  public INDArray mixedVectorOnPiece(Level level, INDArray theta, INDArray lambda, Batch batch,
+      INDArray v) {
+    return thetaDirection(level, theta, lambda, batch, v, Wrt.LAMBDA, null, true).mixedVector();
   }
 
   /**
@@ -107,18 +122,18 @@ public final class SecondOrder {
 
   /** Both products along the same θ-direction v, for the price of two gradient evaluations. */
   public Products both(Level level, INDArray theta, INDArray lambda, Batch batch, INDArray v) {
-    return thetaDirection(level, theta, lambda, batch, v, Wrt.BOTH, null);
+    return thetaDirection(level, theta, lambda, batch, v, Wrt.BOTH, null, false);
   }
 
   /** As {@link #both}, with H·v written into {@code hvInto} (see {@link #hessianVectorInto}). */
   public Products bothInto(Level level, INDArray theta, INDArray lambda, Batch batch, INDArray v,
       INDArray hvInto) {
-    return thetaDirection(level, theta, lambda, batch, v, Wrt.BOTH, hvInto);
+    return thetaDirection(level, theta, lambda, batch, v, Wrt.BOTH, hvInto, false);
   }
 
   private Products thetaDirection(Level level, INDArray theta, INDArray lambda, Batch batch,
-      INDArray v, Wrt wrt, INDArray hvInto) {
-    double h = step(theta, v);
+      INDArray v, Wrt wrt, INDArray hvInto, boolean onPiece) {
+    double h = step(onPiece ? fd.pieceRelativeStep() : fd.relativeStep(), theta, v);
     if (h == 0) {
       INDArray hv = hvInto == null ? oracle.thetaLayout().zeros() : hvInto.assign(0);
       return new Products(hv, oracle.lambdaLayout().zeros());
@@ -126,8 +141,8 @@ public final class SecondOrder {
     // One scratch θ for both sides, and one kept buffer per side for ∇θ: the oracle is done
     // reading θ and writing ∇θ when it returns, so the buffers can be refilled.
     INDArray shifted = scratch(theta);
-    Evaluation plus = evaluate(level, shifted(shifted, theta, h, v), lambda, batch, wrt, 0);
-    Evaluation minus = evaluate(level, shifted(shifted, theta, -h, v), lambda, batch, wrt, 1);
+    Evaluation plus = evaluate(level, shifted(shifted, theta, h, v), lambda, batch, wrt, 0, onPiece);
+    Evaluation minus = evaluate(level, shifted(shifted, theta, -h, v), lambda, batch, wrt, 1, true);
     INDArray hv = null;
     if (wrt != Wrt.LAMBDA) {
       hv = hvInto == null ? plus.gradTheta().sub(minus.gradTheta())
@@ -139,11 +154,14 @@ public final class SecondOrder {
     return new Products(hv, mv);
   }
 
-  /** The minus side (side 1) holds the plus side's activation pattern: see the class comment. */
+  /**
+   * The minus side (side 1) holds the previous evaluation's activation pattern: the plus side's,
+   * or, when the plus side holds too, θ's (see the class comment).
+   */
   private Evaluation evaluate(Level level, INDArray theta, INDArray lambda, Batch batch, Wrt wrt,
-      int side) {
+      int side, boolean hold) {
     INDArray into = wrt == Wrt.LAMBDA ? null : gradBuffer(side, theta);
-    if (side == 0) {
+    if (!hold) {
       return into == null ? oracle.evaluate(level, theta, lambda, batch, wrt)
           : oracle.evaluateInto(level, theta, lambda, batch, wrt, into);
     }
@@ -177,7 +195,7 @@ public final class SecondOrder {
   /** As {@link #crossVector}, written into {@code into} unless it is null. */
   public INDArray crossVectorInto(Level level, INDArray theta, INDArray lambda, Batch batch,
       INDArray u, INDArray into) {
-    double h = step(lambda, u);
+    double h = step(fd.relativeStep(), lambda, u);
     if (h == 0) {
       return into == null ? oracle.thetaLayout().zeros() : into.assign(0);
     }

@@ -109,7 +109,9 @@ class SecondOrderTest {
   void stepsOutsideZeroToOneAreRefusedByName() {
     assertThatThrownBy(() -> new FiniteDifferences(0))
         .hasMessage("relative step must be in (0, 1), got 0.0");
-    assertThatThrownBy(() -> new FiniteDifferences(1e-3, 1))
+    assertThatThrownBy(() -> new FiniteDifferences(1e-3, 1, 1e-3))
         .hasMessage("forward relative step must be in (0, 1), got 1.0");
+    assertThatThrownBy(() -> new FiniteDifferences(1e-3, 1e-4, Double.NaN))
+        .hasMessage("piece relative step must be in (0, 1), got NaN");
   }
 }

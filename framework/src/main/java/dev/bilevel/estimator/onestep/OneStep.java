@@ -23,9 +23,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * </pre>
  *
  * The virtual step is plain SGD with the inner optimizer's current η (no momentum, no weight decay),
- * as in the reference implementations. The mixed product is a central difference of ∇λ L_in, or,
- * with {@link OneStepConfig.MixedProduct#FORWARD}, a forward difference from the ∇λ L_in(θ) taken
- * with the virtual step's gradient: one gradient evaluation fewer.
+ * as in the reference implementations. The mixed product is a central difference of ∇λ L_in on
+ * θ's own piece (both sides hold the activation pattern of the virtual step's evaluation at θ, so
+ * that on a ReLU network it is the product automatic differentiation would give), or, with
+ * {@link OneStepConfig.MixedProduct#FORWARD}, a forward difference from the ∇λ L_in(θ) taken with
+ * the virtual step's gradient: one gradient evaluation fewer.
  */
 public final class OneStep implements HypergradientEstimator {
   public static final String NAME = "one-step";
@@ -72,7 +74,8 @@ public final class OneStep implements HypergradientEstimator {
       INDArray mixed = forward
           ? c.products().mixedVectorForward(Level.INNER, c.theta(), c.lambda(), c.innerBatch(),
               out.gradTheta(), gLambdaAtTheta)
-          : c.products().mixedVector(Level.INNER, c.theta(), c.lambda(), c.innerBatch(),
+          // θ's pattern: the inner objective's last evaluation was `in`, at θ on this batch.
+          : c.products().mixedVectorOnPiece(Level.INNER, c.theta(), c.lambda(), c.innerBatch(),
               out.gradTheta());
       hg = SmallVectors.minusScaled(hg, mixed, eta); // a new vector: ∂L_out/∂λ is left as it is
     } else if (direct) {

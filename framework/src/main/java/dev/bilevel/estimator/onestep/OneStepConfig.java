@@ -12,14 +12,14 @@ public record OneStepConfig(double learningRateOverride, MixedProduct mixedProdu
   /** The finite difference behind (∂²L_in/∂λ∂θ)·v. */
   public enum MixedProduct {
     /**
-     * (∇λL_in(θ + hv) − ∇λL_in(θ − hv)) / 2h: two ∇λ evaluations, error O(h²), with
-     * {@link dev.bilevel.secondorder.FiniteDifferences#relativeStep()} (√ε in FP32, cbrt(ε) in FP64).
-     * The default.
+     * (∇λL_in(θ + hv) − ∇λL_in(θ − hv)) / 2h on θ's own piece (both sides hold θ's activation
+     * pattern): two ∇λ evaluations, error O(h²), with
+     * {@link dev.bilevel.secondorder.FiniteDifferences#pieceRelativeStep()} (cbrt(ε)). The default.
      */
     CENTRAL,
     /**
      * (∇λL_in(θ + hv) − ∇λL_in(θ)) / h, with ∇λL_in(θ) taken in the same pass as the virtual step's
-     * ∇θL_in(θ): one ∇λ evaluation fewer, error O(h), with
+     * ∇θL_in(θ), θ + hv holding θ's pattern: one ∇λ evaluation fewer, error O(h), with
      * {@link dev.bilevel.secondorder.FiniteDifferences#forwardRelativeStep()} (√ε).
      */
     FORWARD
