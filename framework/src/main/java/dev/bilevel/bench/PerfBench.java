@@ -90,7 +90,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *       buffers, and the heap) per estimator, one child JVM per point, over a width sweep and, for
  *       estimators that work on a window of T steps (recorded, or followed online), over T;
  *   <li>the largest MLP width each estimator can meta-train under a fixed peak-RSS budget,
- *       extrapolated linearly in the parameter count from the measured widths.
+ *       measured: child runs beyond the sweep find a width over the budget and then halve the
+ *       bracket; a linear extrapolation in the parameter count is printed beside it.
  * </ol>
  *
  * <p>Run (from the repository root):
@@ -105,6 +106,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * {@code --sections plain,meta,ops,profile,memory} (default all; {@code memory-t} runs only the T
  * sweeps of section 3; {@code ops} times each CNN layer alone against PyTorch), {@code --T n} (window, default 5),
  * {@code --widths 256,512,...}, {@code --Ts 5,10,20}, {@code --budget-mb M} (default 2048),
+ * {@code --search-resolution N} (section 4's bracket, default 128; 0 = no search),
  * {@code --torch-script PATH}, {@code --meta-seconds S} (time cap per estimator and model,
  * default 90), {@code --estimators a,b} and {@code --models mlp,cnn} (restrict sections 1 and 2),
  * {@code --warmup-seconds S} (untimed steps before each plain and meta measurement,
@@ -130,6 +132,8 @@ public final class PerfBench {
     List<Integer> widths = List.of(256, 512, 1024, 2048);
     List<Integer> ts = List.of(5, 10, 20);
     double budgetMb = 2048;
+    // Section 4 halves the bracket around the budget until it is this narrow (0: no search).
+    int searchResolution = 128;
     String torchScript;
     double metaSeconds = 90;
     // Replay plans, the JIT and the native allocator take a few hundred steps to settle.
@@ -158,6 +162,7 @@ public final class PerfBench {
             tsSet = true;
           }
           case "--budget-mb" -> o.budgetMb = Double.parseDouble(args[++i]);
+          case "--search-resolution" -> o.searchResolution = Integer.parseInt(args[++i]);
           case "--torch-script" -> o.torchScript = args[++i];
           case "--meta-seconds" -> o.metaSeconds = Double.parseDouble(args[++i]);
           case "--warmup-seconds" -> o.warmupSeconds = Double.parseDouble(args[++i]);
@@ -1527,11 +1532,13 @@ public final class PerfBench {
     System.out.println();
     System.out.printf(Locale.ROOT, "== 4. Largest MLP width each estimator can meta-train within"
         + " a %.0f MB peak-RSS budget (T=%d) ==%n", o.budgetMb, o.window);
-    System.out.println("Extrapolated: peak RSS fitted linearly in the number of θ parameters"
-        + " over the measured widths " + o.widths + ", solved for the budget; 'measured' = the"
-        + " largest measured width within budget.");
-    System.out.printf(Locale.ROOT, "%-20s %12s %14s %14s %12s%n", "estimator", "measured",
-        "extrapolated", "θ params", "vs plain");
+    boolean search = o.searchResolution > 0 && !o.quick;
+    System.out.println("Measured: the sweep's widths bracket the budget, or child runs beyond the"
+        + " largest swept width find a width over it; the bracket is then halved on child runs"
+        + (search ? " until it is at most " + o.searchResolution + " wide (widths in multiples"
+            + " of 64). " : " (not with --quick or --search-resolution 0). ")
+        + "Extrapolated: peak RSS fitted linearly in the number of θ parameters over the swept"
+        + " widths " + o.widths + ", solved for the budget (a cross-check).");
     double plainW = Double.NaN;
     Map<String, Double> maxW = new LinkedHashMap<>();
     for (Map.Entry<String, double[]> en : fits.entrySet()) {
@@ -1543,24 +1550,107 @@ public final class PerfBench {
         plainW = w;
       }
     }
-    for (Map.Entry<String, double[]> en : fits.entrySet()) {
-      String e = en.getKey();
-      int measured = 0;
+    Map<String, Bracket> brackets = new LinkedHashMap<>();
+    for (String e : fits.keySet()) {
+      Bracket b = Bracket.of(points, e, o);
+      if (search) {
+        b = b.search(o, maxW.get(e), w -> {
+          MemPoint p = memChildRun(o, cp, e, e.equals(PLAIN) ? Kind.PLAIN : Kind.MWN, w, o.window);
+          System.out.println("  searched " + describe(p));
+          return p;
+        });
+      }
+      brackets.put(e, b);
+    }
+    Bracket plain = brackets.get(PLAIN);
+    System.out.printf(Locale.ROOT, "%-20s %9s %10s %9s %13s %9s %13s %12s%n", "estimator",
+        "measured", "θ params", "peak MB", "next over", "peak MB", "extrapolated", "vs plain");
+    for (Map.Entry<String, Bracket> en : brackets.entrySet()) {
+      Bracket b = en.getValue();
+      double w = maxW.get(en.getKey());
+      System.out.printf(Locale.ROOT, "%-20s %9s %10s %9s %13s %9s %13s %12s%n", en.getKey(),
+          b.within() == null ? "none" : Integer.toString(b.within().width()),
+          b.within() == null ? "-" : fmt2(params(b.within().width()) / 1e6) + "M",
+          b.within() == null ? "-" : fmt0(b.within().get("peakRssMb")),
+          b.over() == null ? "not found" : Integer.toString(b.over().width()),
+          b.over() == null ? "-" : b.over().ok() ? fmt0(b.over().get("peakRssMb")) : "failed",
+          Double.isInfinite(w) ? "unbounded" : w <= 0 ? "none" : fmt0(w),
+          plain == null || plain.within() == null || b.within() == null ? "-"
+              : String.format(Locale.ROOT, "%.2fx", params(b.within().width())
+                  / params(plain.within().width())));
+    }
+    System.out.println("vs plain = measured θ parameters against plain training's (cf. EvoGrad's"
+        + " ResNet10 -> ResNet34 within one GPU's memory); 'next over' = the narrowest width"
+        + " measured over the budget (or whose child failed)");
+    System.out.println(load.describe());
+  }
+
+  /** A child run at one width, for the search. */
+  interface WidthProbe {
+    MemPoint measure(int width) throws IOException, InterruptedException;
+  }
+
+  /**
+   * The widest measured point within the budget, and the narrowest measured wider point over it
+   * (or whose child failed), for one estimator.
+   */
+  record Bracket(MemPoint within, MemPoint over) {
+
+    static boolean fits(MemPoint p, Opts o) {
+      return p.ok() && p.get("peakRssMb") <= o.budgetMb;
+    }
+
+    static Bracket of(List<MemPoint> points, String e, Opts o) {
+      MemPoint within = null;
       for (int w : o.widths) {
         MemPoint p = find(points, e, w, o.window);
-        if (p != null && p.ok() && p.get("peakRssMb") <= o.budgetMb) {
-          measured = Math.max(measured, w);
+        if (p != null && fits(p, o) && (within == null || w > within.width())) {
+          within = p;
         }
       }
-      double w = maxW.get(e);
-      System.out.printf(Locale.ROOT, "%-20s %12s %14s %14s %12s%n", e,
-          measured == 0 ? "none" : Integer.toString(measured),
-          Double.isInfinite(w) ? "unbounded" : w <= 0 ? "none" : fmt0(w),
-          Double.isInfinite(w) || w <= 0 ? "-" : fmt2(params(w) / 1e6) + "M",
-          Double.isNaN(plainW) || Double.isInfinite(w) || w <= 0 ? "-"
-              : String.format(Locale.ROOT, "%.2fx", w / plainW));
+      MemPoint over = null;
+      for (int w : o.widths) {
+        MemPoint p = find(points, e, w, o.window);
+        if (p != null && !fits(p, o) && (within == null || w > within.width())
+            && (over == null || w < over.width())) {
+          over = p;
+        }
+      }
+      return new Bracket(within, over);
     }
-    System.out.println(load.describe());
+
+    private Bracket with(MemPoint p, Opts o) {
+      return fits(p, o) ? new Bracket(p, over) : new Bracket(within, p);
+    }
+
+    /**
+     * Finds a width over the budget beyond the widest one within it (starting at the extrapolated
+     * width, then a quarter wider each time), then halves the bracket.
+     */
+    Bracket search(Opts o, double extrapolated, WidthProbe probe)
+        throws IOException, InterruptedException {
+      Bracket b = this;
+      int lo = within == null ? 0 : within.width();
+      for (int tries = 0; b.over == null && tries < 6; tries++) {
+        double target = Math.max(lo * 1.25, Double.isFinite(extrapolated) ? extrapolated * 1.1 : 0);
+        b = b.with(probe.measure(roundUp64(Math.max(target, lo + 64))), o);
+        lo = b.within == null ? 0 : b.within.width();
+      }
+      while (b.over != null && b.over.width() - (b.within == null ? 0 : b.within.width())
+          > o.searchResolution) {
+        int from = b.within == null ? 0 : b.within.width();
+        int mid = roundUp64((from + b.over.width()) / 2.0);
+        if (mid >= b.over.width() || mid <= from) {
+          break;
+        }
+        b = b.with(probe.measure(mid), o);
+      }
+      return b;
+    }
+
+    private static int roundUp64(double w) {
+      return (int) Math.ceil(w / 64) * 64;
+    }
   }
 
   private static void printTSweep(Opts o, List<String> ests, Map<String, Boolean> windowed,
