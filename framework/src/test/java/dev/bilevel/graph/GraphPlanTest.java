@@ -8,6 +8,7 @@ import dev.bilevel.dsl.Bilevel;
 import dev.bilevel.dsl.BilevelProblem;
 import dev.bilevel.dsl.Init;
 import dev.bilevel.dsl.Level;
+import dev.bilevel.fixtures.ReluSum;
 import dev.bilevel.optim.Adam;
 import dev.bilevel.optim.Sgd;
 import java.util.List;
@@ -508,7 +509,7 @@ class GraphPlanTest {
   @Test
   @DisplayName("hold the ReLU masks: elsewhere the gradient is the previous point's piece's")
   void heldPatternIsThePreviousPoints() {
-    ReluSum r = new ReluSum();
+    ReluSum r = new ReluSum(8, 7);
     CompiledProblem c = r.compiled();
     INDArray w1 = c.initialTheta(3);
     INDArray w2 = w1.neg();
@@ -527,7 +528,7 @@ class GraphPlanTest {
   @Test
   @DisplayName("hold the ReLU masks of the previous evaluation even when it asked for other gradients")
   void heldPatternCrossesRequests() {
-    ReluSum r = new ReluSum();
+    ReluSum r = new ReluSum(8, 7);
     CompiledProblem c = r.compiled();
     INDArray w1 = c.initialTheta(4);
     INDArray w2 = w1.neg();
@@ -542,53 +543,5 @@ class GraphPlanTest {
     assertThat(c.heldPatterns(Level.INNER)).isEqualTo(1);
     assertThat(c.evaluate(Level.INNER, w2, lambda, r.batch, Wrt.LAMBDA).gradLambda().getDouble(0))
         .isCloseTo(r.gradS(w2, w2), org.assertj.core.data.Offset.offset(1e-12));
-  }
-
-  /** s · Σᵢ relu(xᵢ·w) on 8 random rows of 3 features, with its gradients by hand. */
-  private static final class ReluSum {
-    static final int D = 3;
-    final INDArray x;
-    final Batch batch;
-
-    ReluSum() {
-      Nd4j.getRandom().setSeed(7);
-      x = Nd4j.randn(DataType.DOUBLE, 8, D);
-      batch = Batch.of(Map.of("x", x));
-    }
-
-    CompiledProblem compiled() {
-      return CompiledProblem.compile(Bilevel.problem("relu-sum").dtype(DataType.DOUBLE)
-          .input("x", -1, D)
-          .inner("w", net -> net.denseNoBias(D, 1, Init.normal(1.0)).relu())
-          .metaParams("s", q -> q.param("s", Init.uniform(0.5, 2.0), 1))
-          .innerObjective(f -> f.inner("w").apply(f.input("x")).sum().mul(f.meta("s").param("s")).sum())
-          .outerObjective(f -> f.inner("w").apply(f.input("x")).sum())
-          .innerOptimizer(Sgd.of(0.1)).outerOptimizer(Adam.of(0.01))
-          .build());
-    }
-
-    private boolean on(int i, INDArray w) {
-      return x.getRow(i).mul(w).sumNumber().doubleValue() > 0;
-    }
-
-    /** ∇w with the masks of {@code pattern}. */
-    double[] gradW(INDArray pattern, INDArray lambda) {
-      double[] g = new double[D];
-      for (int i = 0; i < x.rows(); i++) {
-        for (int j = 0; j < D && on(i, pattern); j++) {
-          g[j] += lambda.getDouble(0) * x.getDouble(i, j);
-        }
-      }
-      return g;
-    }
-
-    /** ∇s at w with the masks of {@code pattern}. */
-    double gradS(INDArray pattern, INDArray w) {
-      double g = 0;
-      for (int i = 0; i < x.rows(); i++) {
-        g += on(i, pattern) ? x.getRow(i).mul(w).sumNumber().doubleValue() : 0;
-      }
-      return g;
-    }
   }
 }
