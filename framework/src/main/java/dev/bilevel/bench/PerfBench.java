@@ -1539,16 +1539,11 @@ public final class PerfBench {
             + " of 64). " : " (not with --quick or --search-resolution 0). ")
         + "Extrapolated: peak RSS fitted linearly in the number of θ parameters over the swept"
         + " widths " + o.widths + ", solved for the budget (a cross-check).");
-    double plainW = Double.NaN;
     Map<String, Double> maxW = new LinkedHashMap<>();
     for (Map.Entry<String, double[]> en : fits.entrySet()) {
       double[] ab = en.getValue();
       double pMax = ab[1] <= 0 ? Double.POSITIVE_INFINITY : (o.budgetMb - ab[0]) / ab[1] * 1e6;
-      double w = widthFor(pMax);
-      maxW.put(en.getKey(), w);
-      if (en.getKey().equals(PLAIN)) {
-        plainW = w;
-      }
+      maxW.put(en.getKey(), widthFor(pMax));
     }
     Map<String, Bracket> brackets = new LinkedHashMap<>();
     for (String e : fits.keySet()) {

@@ -42,9 +42,9 @@ public record FiniteDifferences(double relativeStep, double forwardRelativeStep,
   /**
    * FP64: central cbrt(ε) = 6.1e-6, forward √ε = 1.5e-8, which balance truncation against rounding
    * for smooth functions. FP32: √ε = 3.5e-4 for both. On a ReLU network the smooth-case central
-   * step, cbrt(ε) = 4.9e-3, moves θ far enough for many units to cross their kinks, and even with the
-   * plus side's activation pattern held (see {@link SecondOrder}) the difference is then taken on a piece further
-   * from θ's: on a small Meta-Weight-Net problem one-step's mixed product was 0.7-4.7% off an FP64
+   * step, cbrt(ε) = 4.9e-3, moves θ far enough for many units to cross their kinks, and even with
+   * the plus side's activation pattern held (see {@link SecondOrder}) the difference is then taken
+   * on a piece further from θ's: on a small Meta-Weight-Net problem one-step's mixed product was 0.7-4.7% off an FP64
    * reference at cbrt(ε) and 0.03-0.25% off at √ε (docs/estimators.md). On θ's own piece nothing
    * crosses, the smooth case holds, and the piece step is cbrt(ε) in both precisions.
    */
