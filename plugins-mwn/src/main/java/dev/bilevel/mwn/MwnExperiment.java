@@ -195,6 +195,9 @@ public final class MwnExperiment implements Experiment {
         ctx.out().println(summaryLine(unit, log));
       }
       MwnReport.write(folder, log.rows(), cfg, ctx, units.stream().map(Unit::label).toList());
+      for (String c : MwnReport.collapses(log.rows(), cfg.dataset().numClasses())) {
+        ctx.out().println("Warning: " + c);
+      }
     }
     ctx.out().println("Report: " + folder.reportMd());
   }

@@ -129,6 +129,11 @@ final class MwnReport {
         + " larger weight than a noisy one (0.5 = no separation). Weight ESS = (Σv)²/(nΣv²) over the"
         + " training set: 1 when V weighs every sample alike (plain training in effect), near 0 when"
         + " the weight sits on a few samples.");
+    List<String> collapses = collapses(rows, cfg.dataset().numClasses());
+    if (!collapses.isEmpty()) {
+      md.heading(2, "Warnings: runs that collapsed");
+      md.paragraph(String.join("\n", collapses.stream().map(c -> "- " + c).toList()));
+    }
     md.heading(2, "Plots");
     md.paragraph("![test accuracy](" + folder.relativize(testPlot) + ")");
     md.paragraph("![learning curves](" + folder.relativize(curvePlot) + ")");
@@ -158,6 +163,47 @@ final class MwnReport {
     md.paragraph("Files: `metrics.csv`, `metrics.jsonl` (one row per method, seed and epoch),"
         + " `provenance.json` (configuration, seeds, versions, backend, data checksums), `plots/`.");
     md.build().writeTo(folder.reportMd());
+  }
+
+  /** ESS fraction below which the weights are said to sit on a few samples. */
+  static final double CONCENTRATED = 0.2;
+
+  /**
+   * One sentence per run whose last epoch is a collapse: test accuracy at chance (at most 1.5 / C),
+   * or V's weights concentrated on under a fifth of the training set (ESS fraction below
+   * {@link #CONCENTRATED}), with the epoch from which it stayed there. Meta-Weight-Net can do this
+   * without any error being raised (docs/mwn.md, "Long comparisons on θ's own piece"), and a mean
+   * over seeds hides which run did it.
+   */
+  static List<String> collapses(List<Map<String, Object>> rows, int classes) {
+    Map<Object, List<Map<String, Object>>> byRun = new LinkedHashMap<>();
+    for (Map<String, Object> r : rows) {
+      byRun.computeIfAbsent(r.get("run"), k -> new ArrayList<>()).add(r);
+    }
+    List<String> out = new ArrayList<>();
+    byRun.forEach((run, rs) -> {
+      Map<String, Object> last = rs.get(rs.size() - 1);
+      double acc = MwnExperiment.num(last.get("test_acc"));
+      double ess = MwnExperiment.num(last.get("weight_ess"));
+      List<String> what = new ArrayList<>();
+      if (acc <= 1.5 / classes) {
+        what.add(String.format(Locale.ROOT, "test accuracy %.2f%%, chance for %d classes",
+            100 * acc, classes));
+      }
+      if (ess < CONCENTRATED) {
+        int since = ((Number) last.get("epoch")).intValue();
+        for (int i = rs.size() - 1; i >= 0
+            && MwnExperiment.num(rs.get(i).get("weight_ess")) < CONCENTRATED; i--) {
+          since = ((Number) rs.get(i).get("epoch")).intValue();
+        }
+        what.add(String.format(Locale.ROOT, "weight ESS fraction %.3f, below %.1f since epoch %d:"
+            + " V's weights sit on a few samples", ess, CONCENTRATED, since));
+      }
+      if (!what.isEmpty()) {
+        out.add(run + " at epoch " + last.get("epoch") + ": " + String.join("; ", what) + ".");
+      }
+    });
+    return out;
   }
 
   private static String fmt(double[] ms) {
