@@ -118,6 +118,14 @@ public final class PerfBench {
   static final int BATCH = 100;
   private static final String RESULT = "RESULT ";
   private static final String MEM_CHILD = "--mem-child";
+  /**
+   * The memory children's collector, named so that it does not depend on how the harness was
+   * started: a JVM that sees one CPU (run under {@code taskset -c 0}) picks the serial collector,
+   * one that sees two picks G1, and the serial one left plain training's peak RSS 90 MB higher at
+   * width 256 and 270 MB higher at width 5120 (docs/performance.md, run 31). G1 is what a user's
+   * multi-core JVM runs.
+   */
+  static final String CHILD_GC = "-XX:+UseG1GC";
   private static final String PLAIN = "plain";
 
   private PerfBench() {}
@@ -1417,7 +1425,7 @@ public final class PerfBench {
   private static void sectionMemory(Opts o, Framework fw) throws Exception {
     System.out.println();
     System.out.println("== 3. Peak memory per estimator (MWN MLP, one child JVM per point) ==");
-    System.out.println("Each child: -Xmx2g; builds the problem, runs 2 warm-up cycles, then "
+    System.out.println("Each child: -Xmx2g " + CHILD_GC + "; builds the problem, runs 2 warm-up cycles, then "
         + (o.quick ? 1 : 2) + " measured cycles of T inner steps that begin with a"
         + " meta-update; before each cycle System.gc() and a reset of the kernel's peak RSS"
         + " (/proc/self/clear_refs); peak RSS = VmHWM over the cycle (ND4J's buffers are native,"
@@ -1784,6 +1792,7 @@ public final class PerfBench {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx2g");
+    cmd.add(CHILD_GC);
     cmd.add("-cp");
     cmd.add(cp);
     cmd.add(PerfBench.class.getName());
