@@ -33,6 +33,15 @@ class BudgetSearchTest {
     return o;
   }
 
+  /** The default sweep's widths, all within the budget. */
+  private List<PerfBench.MemPoint> sweep(PerfBench.Opts o) {
+    List<PerfBench.MemPoint> sweep = new ArrayList<>();
+    for (int w : o.widths) {
+      sweep.add(point(w));
+    }
+    return sweep;
+  }
+
   private static double peak(PerfBench.MemPoint p) {
     return p.get("peakRssMb");
   }
@@ -40,10 +49,7 @@ class BudgetSearchTest {
   @Test
   void everySweptWidthFitsSoTheSearchGoesBeyondAndHalvesTheBracket() throws Exception {
     PerfBench.Opts o = opts();
-    List<PerfBench.MemPoint> sweep = new ArrayList<>();
-    for (int w : o.widths) {
-      sweep.add(point(w));
-    }
+    List<PerfBench.MemPoint> sweep = sweep(o);
     probed.clear();
 
     // A deliberately poor extrapolation (half the true width) must not mislead the result.
@@ -74,10 +80,7 @@ class BudgetSearchTest {
   @Test
   void aTransientPeakOverTheBudgetIsMeasuredAgainAndDoesNotEndTheSearch() throws Exception {
     PerfBench.Opts o = opts();
-    List<PerfBench.MemPoint> sweep = new ArrayList<>();
-    for (int w : o.widths) {
-      sweep.add(point(w));
-    }
+    List<PerfBench.MemPoint> sweep = sweep(o);
     // The true boundary is near 4318; the extrapolated first probe, 3584, would read 2070 MB once.
     transientOnce.add(3584);
 
