@@ -509,39 +509,45 @@ class GraphPlanTest {
   @Test
   @DisplayName("hold the ReLU masks: elsewhere the gradient is the previous point's piece's")
   void heldPatternIsThePreviousPoints() {
-    ReluSum r = new ReluSum(8, 7);
-    CompiledProblem c = r.compiled();
-    INDArray w1 = c.initialTheta(3);
-    INDArray w2 = w1.neg();
-    INDArray lambda = c.initialLambda(3);
+    Flipped f = Flipped.afterEvaluatingW1(3);
+    CompiledProblem c = f.c();
 
-    c.evaluate(Level.INNER, w1, lambda, r.batch, Wrt.THETA);
-    Evaluation held = c.evaluateHoldingPattern(Level.INNER, w2, lambda, r.batch, Wrt.THETA, null);
-    Evaluation usual = c.evaluate(Level.INNER, w2, lambda, r.batch, Wrt.THETA);
+    Evaluation held = c.evaluateHoldingPattern(Level.INNER, f.w2(), f.lambda(), f.r().batch,
+        Wrt.THETA, null);
+    Evaluation usual = c.evaluate(Level.INNER, f.w2(), f.lambda(), f.r().batch, Wrt.THETA);
 
     assertThat(held.gradTheta().toDoubleVector())
-        .containsExactly(r.gradW(w1, lambda), org.assertj.core.data.Offset.offset(1e-12));
+        .containsExactly(f.r().gradW(f.w1(), f.lambda()), org.assertj.core.data.Offset.offset(1e-12));
     assertThat(usual.gradTheta().toDoubleVector())
-        .containsExactly(r.gradW(w2, lambda), org.assertj.core.data.Offset.offset(1e-12));
+        .containsExactly(f.r().gradW(f.w2(), f.lambda()), org.assertj.core.data.Offset.offset(1e-12));
   }
 
   @Test
   @DisplayName("hold the ReLU masks of the previous evaluation even when it asked for other gradients")
   void heldPatternCrossesRequests() {
-    ReluSum r = new ReluSum(8, 7);
-    CompiledProblem c = r.compiled();
-    INDArray w1 = c.initialTheta(4);
-    INDArray w2 = w1.neg();
-    INDArray lambda = c.initialLambda(4);
+    Flipped f = Flipped.afterEvaluatingW1(4);
+    CompiledProblem c = f.c();
 
-    c.evaluate(Level.INNER, w1, lambda, r.batch, Wrt.THETA);
     // The λ-only request's first evaluation: its plan is built, then run again holding w₁'s masks.
-    Evaluation held = c.evaluateHoldingPattern(Level.INNER, w2, lambda, r.batch, Wrt.LAMBDA, null);
+    Evaluation held = c.evaluateHoldingPattern(Level.INNER, f.w2(), f.lambda(), f.r().batch,
+        Wrt.LAMBDA, null);
 
     assertThat(held.gradLambda().getDouble(0))
-        .isCloseTo(r.gradS(w1, w2), org.assertj.core.data.Offset.offset(1e-12));
+        .isCloseTo(f.r().gradS(f.w1(), f.w2()), org.assertj.core.data.Offset.offset(1e-12));
     assertThat(c.heldPatterns(Level.INNER)).isEqualTo(1);
-    assertThat(c.evaluate(Level.INNER, w2, lambda, r.batch, Wrt.LAMBDA).gradLambda().getDouble(0))
-        .isCloseTo(r.gradS(w2, w2), org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(c.evaluate(Level.INNER, f.w2(), f.lambda(), f.r().batch, Wrt.LAMBDA).gradLambda()
+        .getDouble(0)).isCloseTo(f.r().gradS(f.w2(), f.w2()), org.assertj.core.data.Offset.offset(1e-12));
+  }
+
+  /** The ReLU sum evaluated (∇θ) at w₁, and w₂ = −w₁, where every mask is flipped. */
+  private record Flipped(ReluSum r, CompiledProblem c, INDArray w1, INDArray w2, INDArray lambda) {
+    static Flipped afterEvaluatingW1(long seed) {
+      ReluSum r = new ReluSum(8, 7);
+      CompiledProblem c = r.compiled();
+      INDArray w1 = c.initialTheta(seed);
+      INDArray lambda = c.initialLambda(seed);
+      c.evaluate(Level.INNER, w1, lambda, r.batch, Wrt.THETA);
+      return new Flipped(r, c, w1, w1.neg(), lambda);
+    }
   }
 }

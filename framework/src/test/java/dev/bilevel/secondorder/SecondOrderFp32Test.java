@@ -111,11 +111,12 @@ class SecondOrderFp32Test {
     double worstUsual = 0;
     double worstHeld = 0;
     for (long seed = 1; seed <= 4; seed++) {
-      CompiledProblem p = problem(DataType.DOUBLE, "relu");
-      INDArray theta = p.initialTheta(seed);
-      INDArray lambda = p.initialLambda(seed);
-      INDArray v = direction(theta.length(), seed);
-      Batch b = batch(seed, DataType.DOUBLE);
+      ReluState st = ReluState.of(seed);
+      CompiledProblem p = st.p();
+      INDArray theta = st.theta();
+      INDArray lambda = st.lambda();
+      INDArray v = st.v();
+      Batch b = st.b();
       INDArray reference = new SecondOrder(p).hessianVector(Level.INNER, theta, lambda, b, v);
 
       FiniteDifferences fp32Step = FiniteDifferences.defaultsFor(DataType.FLOAT);
@@ -136,36 +137,41 @@ class SecondOrderFp32Test {
 
   @Test
   void everyCentralDifferenceHoldsThePatternOnItsMinusSide() {
-    CompiledProblem p = problem(DataType.DOUBLE, "relu");
-    INDArray theta = p.initialTheta(1);
-    INDArray lambda = p.initialLambda(1);
-    INDArray v = direction(theta.length(), 1);
-    Batch b = batch(1, DataType.DOUBLE);
-    SecondOrder so = new SecondOrder(p);
+    ReluState s = ReluState.of(1);
+    SecondOrder so = new SecondOrder(s.p());
 
-    so.hessianVector(Level.INNER, theta, lambda, b, v);
-    so.mixedVector(Level.INNER, theta, lambda, b, v);
-    so.both(Level.OUTER, theta, lambda, b, v);
-    so.crossVector(Level.INNER, theta, lambda, b, lambda.dup().assign(1));
+    so.hessianVector(Level.INNER, s.theta(), s.lambda(), s.b(), s.v());
+    so.mixedVector(Level.INNER, s.theta(), s.lambda(), s.b(), s.v());
+    so.both(Level.OUTER, s.theta(), s.lambda(), s.b(), s.v());
+    so.crossVector(Level.INNER, s.theta(), s.lambda(), s.b(), s.lambda().dup().assign(1));
 
-    assertThat(p.heldPatterns(Level.INNER)).isEqualTo(3);
-    assertThat(p.heldPatterns(Level.OUTER)).isEqualTo(1);
+    assertThat(s.p().heldPatterns(Level.INNER)).isEqualTo(3);
+    assertThat(s.p().heldPatterns(Level.OUTER)).isEqualTo(1);
   }
 
   @Test
   void theForwardDifferenceHoldsThePatternOfTheEvaluationAtTheta() {
-    CompiledProblem p = problem(DataType.DOUBLE, "relu");
-    INDArray theta = p.initialTheta(2);
-    INDArray lambda = p.initialLambda(2);
-    INDArray v = direction(theta.length(), 2);
-    Batch b = batch(2, DataType.DOUBLE);
-    INDArray atTheta = p.evaluate(Level.INNER, theta, lambda, b, Wrt.BOTH).gradLambda().dup();
+    ReluState s = ReluState.of(2);
+    INDArray atTheta = s.p().evaluate(Level.INNER, s.theta(), s.lambda(), s.b(), Wrt.BOTH)
+        .gradLambda().dup();
 
-    INDArray forward = new SecondOrder(p).mixedVectorForward(Level.INNER, theta, lambda, b, v, atTheta);
+    INDArray forward = new SecondOrder(s.p()).mixedVectorForward(Level.INNER, s.theta(),
+        s.lambda(), s.b(), s.v(), atTheta);
 
-    assertThat(p.heldPatterns(Level.INNER)).isEqualTo(1);
-    INDArray central = new SecondOrder(p).mixedVector(Level.INNER, theta, lambda, b, v);
+    assertThat(s.p().heldPatterns(Level.INNER)).isEqualTo(1);
+    INDArray central = new SecondOrder(s.p()).mixedVector(Level.INNER, s.theta(), s.lambda(),
+        s.b(), s.v());
     assertThat(relativeError(forward, central)).isLessThan(1e-4);
+  }
+
+  /** An FP64 ReLU problem at its initial state for a seed, with a direction v and a batch. */
+  private record ReluState(CompiledProblem p, INDArray theta, INDArray lambda, INDArray v, Batch b) {
+    static ReluState of(long seed) {
+      CompiledProblem p = problem(DataType.DOUBLE, "relu");
+      INDArray theta = p.initialTheta(seed);
+      return new ReluState(p, theta, p.initialLambda(seed), direction(theta.length(), seed),
+          batch(seed, DataType.DOUBLE));
+    }
   }
 
   private static INDArray direction(long n, long seed) {
